@@ -1,0 +1,740 @@
+//! Answering: a question → the best figures and passages, with their sources and a confidence.
+//!
+//! [`Engine`] owns the whole read side: the loaded corpus (documents, passages, figures), the
+//! search index, and the lexicon (segmenter, synonyms). It is built once per version of the
+//! knowledge folder and is immutable afterwards, so it can be shared across threads and swapped
+//! atomically when the knowledge changes.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use std::collections::HashMap;
+
+use chrono::Datelike;
+
+use crate::figures::{Figure, extract_figures};
+use crate::knowledge::{Document, Passage, Problem, split_passages};
+use crate::normalize::{normalize_question, to_half_width, to_simplified};
+use crate::search::lexicon::{
+    DICTIONARY_FILE, Lexicon, SYNONYMS_FILE, Synonyms, parse_dictionary, quoted_terms,
+};
+use crate::search::query::{QueryTerm, QuestionAnalysis, UnitClass, analyze};
+use crate::search::tokenizer::bigrams;
+use crate::search::{SearchIndex, WeightedTerm};
+
+/// Where a figure or passage comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    pub title: String,
+    pub author: Option<String>,
+    /// Path of the article relative to the knowledge folder.
+    pub path: String,
+    pub date: Option<NaiveDate>,
+}
+
+/// A stable, short reference to one paragraph: a hash of the article path and the paragraph's
+/// position. Written as `a1b2c3d4.12`, small enough for Telegram callback data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ParagraphRef {
+    pub doc_key: u32,
+    pub paragraph: u32,
+}
+
+impl ParagraphRef {
+    /// The key of an article path (FNV-1a, stable across runs and machines).
+    pub fn doc_key(path: &str) -> u32 {
+        path.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
+            (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+        })
+    }
+}
+
+impl fmt::Display for ParagraphRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:08x}.{}", self.doc_key, self.paragraph)
+    }
+}
+
+impl FromStr for ParagraphRef {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (key, paragraph) = s.split_once('.').ok_or(())?;
+        Ok(Self {
+            doc_key: u32::from_str_radix(key, 16).map_err(|_| ())?,
+            paragraph: paragraph.parse().map_err(|_| ())?,
+        })
+    }
+}
+
+/// A figure that answers the question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FigureHit {
+    pub value: String,
+    pub number: f64,
+    pub unit: String,
+    pub qualifier: Option<String>,
+    pub label: String,
+    pub period: Option<String>,
+    /// The sentence the figure stands in.
+    pub passage: String,
+    pub source: Source,
+    #[serde(skip)]
+    pub paragraph: ParagraphRef,
+    pub score: f32,
+}
+
+/// A passage that answers the question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PassageHit {
+    pub text: String,
+    pub score: f32,
+    pub title: String,
+    pub path: String,
+    pub date: Option<NaiveDate>,
+    pub section: Option<String>,
+    #[serde(skip)]
+    pub source: Source,
+    #[serde(skip)]
+    pub paragraph: ParagraphRef,
+}
+
+/// What the engine makes of a question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// The question as asked.
+    pub question: String,
+    /// False when the engine does not know: then `figures` and `passages` are empty and
+    /// `suggestions` says what it can answer.
+    pub answered: bool,
+    /// Whether the question asks for a quantity (多少, 几, 比例 …): then the first figure leads.
+    pub wants_figure: bool,
+    /// 0–1: how much of the question the best hit covers.
+    pub confidence: f32,
+    /// Best first.
+    pub figures: Vec<FigureHit>,
+    /// Best first.
+    pub passages: Vec<PassageHit>,
+    /// Example questions the engine can answer, for "I don't know" replies.
+    pub suggestions: Vec<String>,
+}
+
+/// How many results an answer carries.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerLimits {
+    pub figures: usize,
+    pub passages: usize,
+}
+
+impl Default for AnswerLimits {
+    fn default() -> Self {
+        Self {
+            figures: 5,
+            passages: 5,
+        }
+    }
+}
+
+/// A paragraph shown whole, with its neighbours, for the "📄 原文" view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParagraphContext {
+    pub source: Source,
+    pub section: Option<String>,
+    pub before: Option<String>,
+    pub paragraph: String,
+    pub after: Option<String>,
+}
+
+/// Counts of what the engine serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub documents: usize,
+    pub passages: usize,
+    pub figures: usize,
+}
+
+/// Why an engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Load(#[from] crate::knowledge::LoadError),
+    #[error("search index: {0}")]
+    Index(String),
+}
+
+/// A figure in the corpus, tied to the paragraph it comes from.
+#[derive(Debug, Clone)]
+struct IndexedFigure {
+    figure: Figure,
+    doc: usize,
+    paragraph: usize,
+    /// Label and sentence as searched: simplified, lowercased.
+    label_key: String,
+    sentence_key: String,
+}
+
+/// The answer engine. See the module docs.
+pub struct Engine {
+    documents: Vec<Document>,
+    passages: Vec<Passage>,
+    /// Passage text as searched (simplified script, half-width, lowercased).
+    passage_keys: Vec<String>,
+    figures: Vec<IndexedFigure>,
+    /// Figures of each (document, paragraph), in text order.
+    figures_by_paragraph: HashMap<(usize, usize), Vec<usize>>,
+    /// Document index by [`ParagraphRef::doc_key`].
+    doc_by_key: HashMap<u32, usize>,
+    lexicon: Lexicon,
+    index: SearchIndex,
+    headline_suggestions: Vec<String>,
+}
+
+/// Minimum share of the question (IDF-weighted) a hit must cover to be shown as an answer.
+const PASSAGE_CONFIDENCE: f32 = 0.6;
+/// Minimum figure confidence for a quantity question to lead with a figure.
+const FIGURE_CONFIDENCE: f32 = 0.6;
+/// Candidate passages fetched from the index before re-ranking.
+const CANDIDATES: usize = 40;
+
+/// Key form of any text: what the question is normalised to, so the two compare.
+fn search_key(text: &str) -> String {
+    to_simplified(&to_half_width(text)).to_lowercase()
+}
+
+impl Engine {
+    /// Loads and indexes a knowledge folder. Problems with single files are returned, not fatal.
+    pub fn load(dir: &Path) -> Result<(Engine, Vec<Problem>), EngineError> {
+        let loaded = crate::knowledge::load_folder(dir)?;
+        let mut problems = loaded.problems;
+        let (lexicon_files, lexicon_problems) = LexiconFiles::read(dir);
+        problems.extend(lexicon_problems);
+        let engine = Engine::build(loaded.documents, &lexicon_files)?;
+        Ok((engine, problems))
+    }
+
+    /// Indexes already loaded documents with the built-in lexicon only.
+    pub fn from_documents(documents: Vec<Document>) -> Result<Engine, EngineError> {
+        Engine::build(documents, &LexiconFiles::default())
+    }
+
+    /// Indexes documents: passages, figures, lexicon and the search index.
+    pub fn build(documents: Vec<Document>, files: &LexiconFiles) -> Result<Engine, EngineError> {
+        let mut domain_words = files.dictionary.clone();
+        for document in &documents {
+            for paragraph in &document.paragraphs {
+                for term in quoted_terms(&paragraph.text) {
+                    domain_words.push((search_key(&term), None));
+                }
+            }
+        }
+        let lexicon = Lexicon::new(&domain_words, files.synonyms.clone());
+
+        let mut passages = Vec::new();
+        let mut figures = Vec::new();
+        let mut figures_by_paragraph: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+        let mut doc_by_key = HashMap::new();
+        for (doc_index, document) in documents.iter().enumerate() {
+            doc_by_key.insert(ParagraphRef::doc_key(&document.path), doc_index);
+            passages.extend(split_passages(doc_index, document));
+            for (paragraph_index, paragraph) in document.paragraphs.iter().enumerate() {
+                for figure in extract_figures(&paragraph.text, document.date) {
+                    figures_by_paragraph
+                        .entry((doc_index, paragraph_index))
+                        .or_default()
+                        .push(figures.len());
+                    figures.push(IndexedFigure {
+                        label_key: search_key(&figure.label),
+                        sentence_key: search_key(&figure.sentence),
+                        figure,
+                        doc: doc_index,
+                        paragraph: paragraph_index,
+                    });
+                }
+            }
+        }
+        let passage_keys: Vec<String> = passages.iter().map(|p| search_key(&p.text)).collect();
+        let index = SearchIndex::build(&lexicon, passage_keys.iter().map(String::as_str))
+            .map_err(|e| EngineError::Index(e.to_string()))?;
+        let mut engine = Engine {
+            documents,
+            passages,
+            passage_keys,
+            figures,
+            figures_by_paragraph,
+            doc_by_key,
+            lexicon,
+            index,
+            headline_suggestions: Vec::new(),
+        };
+        engine.headline_suggestions =
+            engine.figure_questions(engine.headline_order().into_iter(), 5);
+        Ok(engine)
+    }
+
+    /// Answers a question with the default limits.
+    pub fn answer(&self, question: &str) -> Answer {
+        self.answer_with(question, AnswerLimits::default())
+    }
+
+    /// Answers a question with up to `limits` figures and passages.
+    pub fn answer_with(&self, question: &str, limits: AnswerLimits) -> Answer {
+        let normalized = normalize_question(question);
+        let analysis = analyze(&normalized, &self.lexicon);
+        let mut answer = Answer {
+            question: question.to_string(),
+            answered: false,
+            wants_figure: analysis.wants_figure,
+            confidence: 0.0,
+            figures: Vec::new(),
+            passages: Vec::new(),
+            suggestions: Vec::new(),
+        };
+        if analysis.terms.is_empty() {
+            answer.suggestions = self.suggestions(3);
+            return answer;
+        }
+        let weights = self.term_weights(&analysis.terms);
+        let ranked_passages = self.rank_passages(&analysis.terms, &weights);
+        let ranked_figures = self.rank_figures(&analysis, &weights, &ranked_passages);
+
+        let passage_confidence = ranked_passages.first().map_or(0.0, |p| p.coverage);
+        let figure_confidence = ranked_figures.first().map_or(0.0, |f| f.confidence);
+        let leads_with_figure = analysis.wants_figure && figure_confidence >= FIGURE_CONFIDENCE;
+        answer.answered = leads_with_figure || passage_confidence >= PASSAGE_CONFIDENCE;
+        answer.confidence = if leads_with_figure {
+            figure_confidence
+        } else {
+            passage_confidence
+        };
+        answer.wants_figure = leads_with_figure;
+        if !answer.answered {
+            let near: Vec<usize> = ranked_figures.iter().map(|f| f.figure).collect();
+            answer.suggestions = self.figure_questions(near.into_iter(), 3);
+            if answer.suggestions.is_empty() {
+                answer.suggestions = self.suggestions(3);
+            }
+            return answer;
+        }
+        answer.figures = ranked_figures
+            .iter()
+            .filter(|f| f.confidence >= FIGURE_CONFIDENCE * 0.5)
+            .take(limits.figures)
+            .map(|f| self.figure_hit(f.figure, f.score))
+            .collect();
+        answer.passages = ranked_passages
+            .iter()
+            .filter(|p| p.coverage >= PASSAGE_CONFIDENCE * 0.5)
+            .take(limits.passages)
+            .map(|p| self.passage_hit(p.passage, p.score))
+            .collect();
+        answer
+    }
+
+    /// Each term's weight: its own weight times its rarity in the corpus (IDF). A word the corpus
+    /// has never seen gets the highest rarity, so questions about other things score low.
+    fn term_weights(&self, terms: &[QueryTerm]) -> Vec<f32> {
+        let total = self.index.len().max(1) as f32;
+        terms
+            .iter()
+            .map(|term| {
+                let frequency = term
+                    .forms()
+                    .map(|form| self.form_frequency(form))
+                    .max()
+                    .unwrap_or(0) as f32;
+                let idf = (1.0 + (total - frequency + 0.5) / (frequency + 0.5)).ln();
+                term.weight * idf
+            })
+            .collect()
+    }
+
+    /// How many passages hold `form`: as a word, else (when segmented differently) by its rarest bigram.
+    fn form_frequency(&self, form: &str) -> u64 {
+        let as_word = self.index.word_frequency(form);
+        if as_word > 0 {
+            return as_word;
+        }
+        let grams = bigrams(form);
+        if grams.len() <= 1 && grams.first().is_none_or(|g| g.2 != form) {
+            return 0;
+        }
+        grams
+            .iter()
+            .map(|g| self.index.bigram_frequency(&g.2))
+            .min()
+            .unwrap_or(0)
+    }
+
+    fn rank_passages(&self, terms: &[QueryTerm], weights: &[f32]) -> Vec<RankedPassage> {
+        let mut search_terms = Vec::new();
+        for (term, &weight) in terms.iter().zip(weights) {
+            for (i, form) in term.forms().enumerate() {
+                let weight = if i == 0 { weight } else { weight * 0.8 };
+                search_terms.push(WeightedTerm {
+                    text: form.to_string(),
+                    weight: weight.max(0.01),
+                });
+            }
+        }
+        let hits = self
+            .index
+            .search(&search_terms, CANDIDATES)
+            .unwrap_or_default();
+        let best_bm25 = hits.first().map_or(1.0, |h| h.1).max(f32::EPSILON);
+        let mut ranked: Vec<RankedPassage> = hits
+            .into_iter()
+            .filter(|(id, _)| *id < self.passages.len())
+            .map(|(passage, bm25)| {
+                let coverage = coverage(terms, weights, &self.passage_keys[passage]);
+                RankedPassage {
+                    passage,
+                    coverage,
+                    score: coverage + 0.1 * bm25 / best_bm25,
+                }
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+        // One hit per paragraph: its best unit (often the sentence that holds the answer).
+        let mut seen = Vec::new();
+        ranked.retain(|r| {
+            let p = &self.passages[r.passage];
+            let key = (p.doc, p.paragraph);
+            if seen.contains(&key) {
+                false
+            } else {
+                seen.push(key);
+                true
+            }
+        });
+        ranked
+    }
+
+    fn rank_figures(
+        &self,
+        analysis: &QuestionAnalysis,
+        weights: &[f32],
+        passages: &[RankedPassage],
+    ) -> Vec<RankedFigure> {
+        let terms = &analysis.terms;
+        let mut ranked = Vec::new();
+        for hit in passages {
+            let passage = &self.passages[hit.passage];
+            let Some(ids) = self
+                .figures_by_paragraph
+                .get(&(passage.doc, passage.paragraph))
+            else {
+                continue;
+            };
+            let paragraph_coverage = coverage(terms, weights, &self.passage_keys[hit.passage]);
+            for &id in ids {
+                let figure = &self.figures[id];
+                let label_coverage = coverage(terms, weights, &figure.label_key);
+                let sentence_coverage = coverage(terms, weights, &figure.sentence_key);
+                let precision = label_precision(terms, &figure.label_key);
+                let confidence = (0.6 * label_coverage + 0.4 * sentence_coverage)
+                    .max(0.9 * sentence_coverage * precision.max(0.5));
+                let unit = UnitClass::of_unit(&figure.figure.unit);
+                let unit_fit = match analysis.unit {
+                    Some(wanted) if wanted.accepts(unit) => 0.1,
+                    Some(_) => -0.15,
+                    None => 0.0,
+                };
+                let year_fit = match (&analysis.year, &figure.figure.period) {
+                    (Some(year), Some(period)) if period.contains(year.as_str()) => 0.1,
+                    (Some(_), _) => -0.05,
+                    _ => 0.0,
+                };
+                let recency = self.documents[figure.doc]
+                    .date
+                    .map_or(0.0, |d| d.num_days_from_ce() as f32 * 1e-7);
+                let score = 0.45 * label_coverage
+                    + 0.25 * sentence_coverage
+                    + 0.1 * paragraph_coverage
+                    + 0.2 * precision
+                    + unit_fit
+                    + year_fit
+                    + recency;
+                let confidence = if unit_fit < 0.0 {
+                    confidence * 0.8
+                } else {
+                    confidence
+                };
+                ranked.push(RankedFigure {
+                    figure: id,
+                    score,
+                    confidence,
+                });
+            }
+        }
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+        ranked.dedup_by_key(|f| f.figure);
+        ranked
+    }
+
+    fn source(&self, doc: usize) -> Source {
+        let document = &self.documents[doc];
+        Source {
+            title: document.title.clone(),
+            author: document.author.clone(),
+            path: document.path.clone(),
+            date: document.date,
+        }
+    }
+
+    fn paragraph_ref(&self, doc: usize, paragraph: usize) -> ParagraphRef {
+        ParagraphRef {
+            doc_key: ParagraphRef::doc_key(&self.documents[doc].path),
+            paragraph: paragraph as u32,
+        }
+    }
+
+    fn figure_hit(&self, id: usize, score: f32) -> FigureHit {
+        let indexed = &self.figures[id];
+        let figure = &indexed.figure;
+        FigureHit {
+            value: figure.value.clone(),
+            number: figure.number,
+            unit: figure.unit.clone(),
+            qualifier: figure.qualifier.clone(),
+            label: figure.label.clone(),
+            period: figure.period.clone(),
+            passage: figure.sentence.clone(),
+            source: self.source(indexed.doc),
+            paragraph: self.paragraph_ref(indexed.doc, indexed.paragraph),
+            score,
+        }
+    }
+
+    fn passage_hit(&self, id: usize, score: f32) -> PassageHit {
+        let passage = &self.passages[id];
+        let source = self.source(passage.doc);
+        PassageHit {
+            text: passage.text.clone(),
+            score,
+            title: source.title.clone(),
+            path: source.path.clone(),
+            date: source.date,
+            section: passage.section.clone(),
+            paragraph: self.paragraph_ref(passage.doc, passage.paragraph),
+            source,
+        }
+    }
+
+    /// The documents served, in load order.
+    pub fn documents(&self) -> &[Document] {
+        &self.documents
+    }
+
+    pub fn stats(&self) -> Stats {
+        Stats {
+            documents: self.documents.len(),
+            passages: self.passages.len(),
+            figures: self.figures.len(),
+        }
+    }
+
+    /// The paragraph a hit came from, whole, with its neighbours.
+    pub fn paragraph_context(&self, paragraph: ParagraphRef) -> Option<ParagraphContext> {
+        let &doc = self.doc_by_key.get(&paragraph.doc_key)?;
+        let document = &self.documents[doc];
+        let index = paragraph.paragraph as usize;
+        let current = document.paragraphs.get(index)?;
+        let neighbour = |i: Option<usize>| {
+            i.and_then(|i| document.paragraphs.get(i))
+                .filter(|p| p.section == current.section)
+                .map(|p| p.text.clone())
+        };
+        Some(ParagraphContext {
+            source: self.source(doc),
+            section: current.section.clone(),
+            before: neighbour(index.checked_sub(1)),
+            paragraph: current.text.clone(),
+            after: neighbour(index.checked_add(1)),
+        })
+    }
+
+    /// Figures in headline order: newest article first, then in reading order.
+    fn headline_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.figures.len()).collect();
+        order.sort_by_key(|&i| {
+            let f = &self.figures[i];
+            (
+                std::cmp::Reverse(self.documents[f.doc].date),
+                f.doc,
+                f.paragraph,
+                i,
+            )
+        });
+        order
+    }
+
+    /// A few headline figures (for an empty inline query), most recent first, one per label.
+    pub fn headline_figures(&self, count: usize) -> Vec<FigureHit> {
+        let mut seen = Vec::new();
+        self.headline_order()
+            .into_iter()
+            .filter(|&i| {
+                let label = &self.figures[i].label_key;
+                let fresh = !seen.contains(label) && !self.figures[i].figure.unit.contains('%');
+                if fresh {
+                    seen.push(label.clone());
+                }
+                fresh
+            })
+            .take(count)
+            .map(|i| self.figure_hit(i, 0.0))
+            .collect()
+    }
+
+    /// Example questions the engine can answer.
+    pub fn suggestions(&self, count: usize) -> Vec<String> {
+        self.headline_suggestions
+            .iter()
+            .take(count)
+            .cloned()
+            .collect()
+    }
+
+    /// Questions built from figure labels ("拦截涉诈电话有多少？"), one per label.
+    fn figure_questions(&self, figures: impl Iterator<Item = usize>, count: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for id in figures {
+            let label = &self.figures[id].figure.label;
+            if label.chars().count() < 3 || self.figures[id].figure.unit.contains('%') {
+                continue;
+            }
+            let question = format!("{label}有多少？");
+            if !out.contains(&question) {
+                out.push(question);
+            }
+            if out.len() == count {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// The maintainers' lexicon files, read from the knowledge folder.
+#[derive(Debug, Clone, Default)]
+pub struct LexiconFiles {
+    pub dictionary: Vec<(String, Option<usize>)>,
+    pub synonyms: Synonyms,
+}
+
+impl LexiconFiles {
+    /// Reads `dictionary.txt` and `synonyms.txt` from `dir`; either may be missing.
+    pub fn read(dir: &Path) -> (LexiconFiles, Vec<Problem>) {
+        let mut files = LexiconFiles::default();
+        let mut problems = Vec::new();
+        let mut read = |name: &str| -> Option<(std::path::PathBuf, String)> {
+            let path = dir.join(name);
+            match std::fs::read(&path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => Some((path, text)),
+                    Err(_) => {
+                        problems.push(Problem {
+                            path,
+                            line: 1,
+                            message: "not valid UTF-8; save the file as UTF-8".into(),
+                        });
+                        None
+                    }
+                },
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
+                Err(err) => {
+                    problems.push(Problem {
+                        path,
+                        line: 1,
+                        message: format!("cannot read the file: {err}"),
+                    });
+                    None
+                }
+            }
+        };
+        let dictionary = read(DICTIONARY_FILE);
+        let synonyms = read(SYNONYMS_FILE);
+        if let Some((path, text)) = dictionary {
+            let (words, bad) = parse_dictionary(&text);
+            files.dictionary = words;
+            problems.extend(bad.into_iter().map(|p| p.at(&path)));
+        }
+        if let Some((path, text)) = synonyms {
+            let (synonyms, bad) = Synonyms::parse(&text);
+            files.synonyms = synonyms;
+            problems.extend(bad.into_iter().map(|p| p.at(&path)));
+        }
+        (files, problems)
+    }
+}
+
+struct RankedPassage {
+    passage: usize,
+    /// Share of the question the passage covers.
+    coverage: f32,
+    score: f32,
+}
+
+struct RankedFigure {
+    figure: usize,
+    score: f32,
+    confidence: f32,
+}
+
+/// The IDF-weighted share of the question's terms found in `text`.
+fn coverage(terms: &[QueryTerm], weights: &[f32], text: &str) -> f32 {
+    let total: f32 = weights.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let found: f32 = terms
+        .iter()
+        .zip(weights)
+        .filter(|(term, _)| term.found_in(text))
+        .map(|(_, w)| w)
+        .sum();
+    found / total
+}
+
+/// The share of a label's characters that the question's words account for: "拦截涉诈电话" is
+/// fully covered by "拦截 涉诈 电话", "拦截涉诈短信" only two-thirds.
+fn label_precision(terms: &[QueryTerm], label: &str) -> f32 {
+    let chars: Vec<char> = label.chars().collect();
+    if chars.is_empty() {
+        return 0.0;
+    }
+    let mut covered = vec![false; chars.len()];
+    for form in terms.iter().flat_map(QueryTerm::forms) {
+        let form: Vec<char> = form.chars().collect();
+        if form.is_empty() || form.len() > chars.len() {
+            continue;
+        }
+        for start in 0..=chars.len() - form.len() {
+            if chars[start..start + form.len()] == form[..] {
+                covered[start..start + form.len()]
+                    .iter_mut()
+                    .for_each(|c| *c = true);
+            }
+        }
+    }
+    covered.iter().filter(|&&c| c).count() as f32 / chars.len() as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraph_ref_round_trips() {
+        let r = ParagraphRef {
+            doc_key: ParagraphRef::doc_key("a/b.md"),
+            paragraph: 12,
+        };
+        assert_eq!(r.to_string().parse::<ParagraphRef>(), Ok(r));
+        assert!("zz.1".parse::<ParagraphRef>().is_err());
+    }
+}

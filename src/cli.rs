@@ -1,0 +1,146 @@
+//! The command line: one subcommand per job, each a thin wiring of library modules.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::answer::Engine;
+use crate::{config, render};
+
+/// fanzha-bot (反诈 bot): answers anti-fraud questions with the exact figure and its source.
+#[derive(Debug, Parser)]
+#[command(name = "fanzha-bot", version, about)]
+pub struct Cli {
+    /// The knowledge folder (else KNOWLEDGE_DIR, else ./knowledge).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer a question as the bot would; with no QUESTION, answer one question per stdin line.
+    Ask {
+        /// Print JSON (one object per question) instead of the reply text.
+        #[arg(long)]
+        json: bool,
+        /// The question; the words are joined with spaces.
+        question: Vec<String>,
+    },
+    /// Load the knowledge folder and report every problem as `path:line: message`.
+    Check,
+    /// Run a question file (JSON lines: kind, q, expect) and print every wrong answer.
+    Eval {
+        /// The question file, e.g. knowledge/regression.jsonl.
+        file: PathBuf,
+    },
+}
+
+/// Runs a parsed command line. Exit codes: 0 ok, 1 problems found, 2 could not run.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let knowledge = config::knowledge_dir(cli.knowledge);
+    match cli.command {
+        Command::Ask { json, question } => ask(&knowledge, json, &question.join(" ")),
+        Command::Check => check(&knowledge),
+        Command::Eval { file } => eval(&knowledge, &file),
+    }
+}
+
+fn ask(knowledge: &std::path::Path, json: bool, question: &str) -> anyhow::Result<ExitCode> {
+    let (engine, _problems) = Engine::load(knowledge)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let print = |out: &mut std::io::StdoutLock<'_>, question: &str| -> std::io::Result<()> {
+        let answer = engine.answer(question);
+        if json {
+            writeln!(out, "{}", render::json(&answer))?;
+        } else {
+            writeln!(out, "{}", render::plain(&answer))?;
+        }
+        out.flush()
+    };
+    if question.trim().is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        // Batch mode: one question per line, invalid UTF-8 replaced rather than fatal.
+        let stdin = std::io::stdin();
+        let mut reader = stdin.lock();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            if reader
+                .read_until(b'\n', &mut line)
+                .context("reading questions from stdin")?
+                == 0
+            {
+                break;
+            }
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_end_matches(['\n', '\r']);
+            if print(&mut out, text).is_err() {
+                break; // stdout closed (e.g. piped into `head`): stop quietly.
+            }
+        }
+    } else {
+        let _ = print(&mut out, question);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(knowledge: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let (engine, problems) = Engine::load(knowledge)?;
+    let stats = engine.stats();
+    println!(
+        "{}: {} documents, {} passages, {} figures",
+        knowledge.display(),
+        stats.documents,
+        stats.passages,
+        stats.figures
+    );
+    for problem in &problems {
+        println!("{problem}");
+    }
+    if problems.is_empty() {
+        println!("no problems found");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{} problem(s) found", problems.len());
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn eval(knowledge: &std::path::Path, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("{}: cannot read the question file", file.display()))?;
+    let questions =
+        crate::eval::parse_questions(&text).with_context(|| format!("{}", file.display()))?;
+    let (engine, _problems) = Engine::load(knowledge)?;
+    let report = crate::eval::evaluate(&engine, &questions);
+    for failure in &report.failures {
+        let q = &failure.question;
+        println!(
+            "FAIL {} [{}] {:?}: expected {}, got {}",
+            q.id,
+            format!("{:?}", q.kind).to_lowercase(),
+            q.q,
+            if q.expect.is_empty() {
+                "no answer".to_string()
+            } else {
+                format!("{:?}", q.expect)
+            },
+            failure.got
+        );
+    }
+    println!(
+        "{} passed, {} failed",
+        report.passed(),
+        report.failures.len()
+    );
+    Ok(if report.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,24 @@
+//! fanzha-bot (反诈 bot): answers questions about anti-fraud measures, in Chinese, from a folder of
+//! articles — with the exact figure and the passage it comes from.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! knowledge/*.md ──load──▶ Document ──split──▶ Passage ─┬─▶ tantivy index (jieba) ─┐
+//!                                                       └─▶ Figure (value, label, period)
+//! question ──normalise──▶ terms ──search─────────────────────────────────────────┴─▶ Answer
+//! Answer ──render──▶ terminal text | JSON | Telegram HTML + keyboard ──▶ bot handlers
+//! ```
+//!
+//! The engine ([`answer::Engine`]) never knows about Telegram; the bot ([`bot`]) never parses articles.
+
+pub mod answer;
+pub mod bot;
+pub mod cli;
+pub mod config;
+pub mod eval;
+pub mod figures;
+pub mod knowledge;
+pub mod normalize;
+pub mod render;
+pub mod search;

@@ -1,0 +1,139 @@
+//! Question normalisation: whatever a person typed → clean simplified-Chinese text to search with.
+//!
+//! Traditional script becomes simplified (zhconv's OpenCC tables), full-width ASCII becomes
+//! half-width, `/ask`, `/ask@bot` and `@mentions` are dropped, punctuation and control characters
+//! become spaces, and the length is capped so a 10,000-character paste costs no more than a question.
+
+use zhconv::{Variant, zhconv};
+
+/// Questions are cut to this many characters: no real question is longer.
+pub const MAX_QUESTION_CHARS: usize = 200;
+
+/// Normalises a question for searching. Never panics, whatever the input.
+pub fn normalize_question(raw: &str) -> String {
+    let capped: String = raw.chars().take(MAX_QUESTION_CHARS * 4).collect();
+    let stripped = strip_command_and_mentions(&capped);
+    let half_width = to_half_width(&stripped);
+    let simplified = to_simplified(&half_width);
+    let mut out = String::with_capacity(simplified.len());
+    let mut last_space = true;
+    for c in simplified.chars() {
+        let c = if keeps_meaning(c) {
+            c.to_ascii_lowercase()
+        } else {
+            ' '
+        };
+        if c == ' ' {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            out.push(c);
+            last_space = false;
+        }
+        if out.chars().count() >= MAX_QUESTION_CHARS {
+            break;
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Traditional → simplified Chinese. Text that is already simplified is returned as is.
+pub fn to_simplified(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
+    }
+    zhconv(text, Variant::ZhHans)
+}
+
+/// Full-width ASCII forms (Ｕ+FF01–FF5E) and the ideographic space → their half-width forms.
+pub fn to_half_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// Drops a leading bot command (`/ask`, `/ask@fanzha_bot`) and every `@username` mention.
+pub fn strip_command_and_mentions(text: &str) -> String {
+    let trimmed = text.trim_start();
+    let without_command = match trimmed.strip_prefix('/') {
+        Some(rest) => {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '@'))
+                .unwrap_or(rest.len());
+            &rest[end..]
+        }
+        None => trimmed,
+    };
+    let mut out = String::with_capacity(without_command.len());
+    let mut chars = without_command.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '@'
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_')
+        {
+            while chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_')
+            {
+                chars.next();
+            }
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters that carry meaning in a question: letters, digits, CJK, and the marks that are part
+/// of numbers and names (`.` in 19.5, `%`, `·` in 5·10).
+fn keeps_meaning(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '.' | '%' | '·' | '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traditional_becomes_simplified() {
+        assert_eq!(
+            normalize_question("攔截涉詐短信多少條？"),
+            "拦截涉诈短信多少条"
+        );
+    }
+
+    #[test]
+    fn command_mentions_and_full_width_are_dropped() {
+        assert_eq!(
+            normalize_question("/ask@fanzha_bot  拦截了多少涉诈电话？"),
+            "拦截了多少涉诈电话"
+        );
+        assert_eq!(
+            normalize_question("@fanzha_bot 断卡行动２．０做了什么"),
+            "断卡行动2.0做了什么"
+        );
+        assert_eq!(normalize_question("ＡＢＣ，ｘｙｚ"), "abc xyz");
+    }
+
+    #[test]
+    fn junk_becomes_empty() {
+        assert_eq!(normalize_question(""), "");
+        assert_eq!(normalize_question("   \n\t "), "");
+        assert_eq!(normalize_question("😀😀😀"), "");
+        assert_eq!(normalize_question("\u{0}\u{7}<b>"), "b");
+    }
+
+    #[test]
+    fn long_input_is_capped() {
+        let long = "诈骗".repeat(10_000);
+        assert!(normalize_question(&long).chars().count() <= MAX_QUESTION_CHARS);
+    }
+}

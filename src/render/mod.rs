@@ -1,0 +1,121 @@
+//! Rendering: an [`Answer`] → what a person reads. Plain text for the terminal, one JSON object for
+//! batch use, and Telegram HTML (in [`telegram`]) for the bot.
+
+pub mod telegram;
+
+use serde::Serialize;
+
+use crate::answer::{Answer, FigureHit, PassageHit, Source};
+
+/// Longest passage quoted in a reply, in characters; longer ones are cut at a sentence end.
+pub const QUOTE_CHARS: usize = 160;
+
+/// The reply as a person sees it in a terminal.
+pub fn plain(answer: &Answer) -> String {
+    if !answer.answered {
+        return unanswered_plain(answer);
+    }
+    let mut out = String::new();
+    match (
+        answer.wants_figure,
+        answer.figures.first(),
+        answer.passages.first(),
+    ) {
+        (true, Some(figure), _) | (false, Some(figure), None) => {
+            out.push_str(&format!("📊 {}\n", figure_line(figure)));
+            out.push_str(&format!("「{}」\n", quote(&figure.passage, QUOTE_CHARS)));
+            out.push_str(&format!("——{}", source_line(&figure.source)));
+        }
+        (_, _, Some(passage)) => {
+            out.push_str(&format!("📄 {}\n", quote(&passage.text, QUOTE_CHARS * 2)));
+            out.push_str(&format!("——{}", source_line(&passage.source)));
+        }
+        (_, None, None) => return unanswered_plain(answer),
+    }
+    out
+}
+
+fn unanswered_plain(answer: &Answer) -> String {
+    let mut out = String::from("🤔 这个问题我还答不上来：知识库里没有相关内容。");
+    if !answer.suggestions.is_empty() {
+        out.push_str("\n可以试试这样问：");
+        for suggestion in &answer.suggestions {
+            out.push_str(&format!("\n· {suggestion}"));
+        }
+    }
+    out
+}
+
+/// `拦截涉诈电话：19.5亿次（2021年）`.
+pub fn figure_line(figure: &FigureHit) -> String {
+    match &figure.period {
+        Some(period) => format!("{}：{}（{}）", figure.label, figure.value, period),
+        None => format!("{}：{}", figure.label, figure.value),
+    }
+}
+
+/// `《title》author 2022-04-15`.
+pub fn source_line(source: &Source) -> String {
+    let mut line = format!("《{}》", source.title);
+    if let Some(author) = &source.author {
+        line.push_str(author);
+    }
+    if let Some(date) = source.date {
+        if source.author.is_some() {
+            line.push(' ');
+        }
+        line.push_str(&date.format("%Y-%m-%d").to_string());
+    }
+    line
+}
+
+/// Cuts `text` to at most `max` characters, preferring to end at a sentence end, with `……` when cut.
+pub fn quote(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    match cut.rfind(['。', '！', '？', '；']) {
+        Some(end) if end > cut.len() / 2 => cut[..end + '。'.len_utf8()].to_string(),
+        _ => format!("{cut}……"),
+    }
+}
+
+/// The JSON object `ask --json` prints for one question.
+#[derive(Serialize)]
+pub struct JsonAnswer<'a> {
+    pub question: &'a str,
+    pub answered: bool,
+    pub reply: String,
+    pub confidence: f32,
+    pub figures: &'a [FigureHit],
+    pub passages: &'a [PassageHit],
+    pub suggestions: &'a [String],
+}
+
+/// One line of JSON for an answer (no trailing newline).
+pub fn json(answer: &Answer) -> String {
+    let object = JsonAnswer {
+        question: &answer.question,
+        answered: answer.answered,
+        reply: plain(answer),
+        confidence: answer.confidence,
+        figures: &answer.figures,
+        passages: &answer.passages,
+        suggestions: &answer.suggestions,
+    };
+    serde_json::to_string(&object).unwrap_or_else(|_| String::from("{}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_cuts_at_sentence_end() {
+        let text = format!("{}。{}", "甲".repeat(100), "乙".repeat(100));
+        assert_eq!(quote(&text, 150), format!("{}。", "甲".repeat(100)));
+        assert_eq!(quote("短句", 150), "短句");
+        assert!(quote(&"丙".repeat(300), 150).ends_with("……"));
+    }
+}

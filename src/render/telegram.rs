@@ -1,0 +1,1 @@
+//! Telegram rendering: an answer → an HTML message (escaped, within Telegram's limits).

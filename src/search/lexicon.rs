@@ -1,0 +1,235 @@
+//! The lexicon: how Chinese text is cut into words (jieba + a domain dictionary) and which words
+//! mean the same (a synonym file maintainers extend).
+//!
+//! Both files live in the knowledge folder so maintainers edit them beside the articles:
+//! - `dictionary.txt`: one word per line (optionally `word frequency`), kept whole by the segmenter.
+//! - `synonyms.txt`: one group per line, words separated by spaces, commas or 、; every word of a
+//!   group finds the others ("骗子 诈骗 涉诈").
+//!
+//! `#` starts a comment in both. Terms quoted in the articles (“断流”, ‘断卡’) are added to the
+//! dictionary automatically, so a new campaign name is searchable without editing anything.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jieba_rs::Jieba;
+
+use crate::knowledge::FileProblem;
+use crate::normalize::to_simplified;
+
+/// File name of the domain dictionary inside the knowledge folder.
+pub const DICTIONARY_FILE: &str = "dictionary.txt";
+/// File name of the synonym groups inside the knowledge folder.
+pub const SYNONYMS_FILE: &str = "synonyms.txt";
+
+/// Frequency given to domain words: high enough that jieba keeps them whole.
+const DOMAIN_WORD_FREQ: usize = 200_000;
+
+/// Groups of words that mean the same.
+#[derive(Debug, Default, Clone)]
+pub struct Synonyms {
+    groups: Vec<Vec<String>>,
+    by_word: HashMap<String, Vec<usize>>,
+}
+
+impl Synonyms {
+    /// Parses a synonym file. Lines with fewer than two words are reported and skipped.
+    pub fn parse(text: &str) -> (Synonyms, Vec<FileProblem>) {
+        let mut synonyms = Synonyms::default();
+        let mut problems = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let words: Vec<String> = line
+                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | '=' | '↔'))
+                .filter(|w| !w.is_empty())
+                .map(|w| to_simplified(w).to_lowercase())
+                .collect();
+            if words.len() < 2 {
+                problems.push(FileProblem::new(
+                    i + 1,
+                    format!("a synonym group needs at least two words, found {line:?}"),
+                ));
+                continue;
+            }
+            synonyms.add_group(words);
+        }
+        (synonyms, problems)
+    }
+
+    /// Adds one group of words that mean the same.
+    pub fn add_group(&mut self, words: Vec<String>) {
+        let id = self.groups.len();
+        for word in &words {
+            let groups = self.by_word.entry(word.clone()).or_default();
+            if !groups.contains(&id) {
+                groups.push(id);
+            }
+        }
+        self.groups.push(words);
+    }
+
+    /// The words that mean the same as `word`, not including `word` itself.
+    pub fn of(&self, word: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for &group in self.by_word.get(word).into_iter().flatten() {
+            for other in &self.groups[group] {
+                if other != word && !out.contains(&other.as_str()) {
+                    out.push(other);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every word that appears in some group.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.by_word.keys().map(String::as_str)
+    }
+
+    pub fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+}
+
+/// Parses a dictionary file: `word` or `word frequency` per line.
+pub fn parse_dictionary(text: &str) -> (Vec<(String, Option<usize>)>, Vec<FileProblem>) {
+    let mut words = Vec::new();
+    let mut problems = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let word = parts.next().unwrap_or_default();
+        let freq = match parts.next() {
+            None => None,
+            Some(f) => match f.parse::<usize>() {
+                Ok(f) => Some(f),
+                Err(_) => {
+                    problems.push(FileProblem::new(
+                        i + 1,
+                        format!("expected `word` or `word frequency`, found {line:?}"),
+                    ));
+                    continue;
+                }
+            },
+        };
+        words.push((to_simplified(word).to_lowercase(), freq));
+    }
+    (words, problems)
+}
+
+/// Terms quoted in article text — “断流”, ‘断卡’, 「一证通查」 — that look like names (2–8 characters,
+/// no punctuation inside). They become dictionary words so they are searched whole.
+pub fn quoted_terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (open, close) in [
+        ('“', '”'),
+        ('‘', '’'),
+        ('「', '」'),
+        ('『', '』'),
+        ('"', '"'),
+    ] {
+        let mut rest = text;
+        while let Some(start) = rest.find(open) {
+            let after = &rest[start + open.len_utf8()..];
+            let Some(end) = after.find(close) else { break };
+            let inner = &after[..end];
+            let count = inner.chars().count();
+            if (2..=8).contains(&count) && inner.chars().all(|c| c.is_alphanumeric() || c == '.') {
+                out.push(inner.to_string());
+            }
+            rest = &after[end + close.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// The segmenter and synonyms, built once per version of the knowledge.
+#[derive(Clone)]
+pub struct Lexicon {
+    jieba: Arc<Jieba>,
+    synonyms: Arc<Synonyms>,
+}
+
+impl Lexicon {
+    /// Builds the lexicon: jieba's general dictionary, plus the domain words, plus every synonym
+    /// word (so a colloquial "抓了" is segmented as a unit the synonym file can map).
+    pub fn new(domain_words: &[(String, Option<usize>)], synonyms: Synonyms) -> Lexicon {
+        let mut jieba = Jieba::new();
+        for (word, freq) in domain_words {
+            jieba.add_word(word, Some(freq.unwrap_or(DOMAIN_WORD_FREQ)), None);
+        }
+        for word in synonyms.words() {
+            if word.chars().count() >= 2 {
+                jieba.add_word(word, Some(DOMAIN_WORD_FREQ), None);
+            }
+        }
+        Lexicon {
+            jieba: Arc::new(jieba),
+            synonyms: Arc::new(synonyms),
+        }
+    }
+
+    pub fn jieba(&self) -> Arc<Jieba> {
+        Arc::clone(&self.jieba)
+    }
+
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
+    }
+
+    /// Cuts normalised text into words, in order (precise mode: no overlapping sub-words).
+    pub fn words<'a>(&self, text: &'a str) -> Vec<&'a str> {
+        self.jieba
+            .cut(text, true)
+            .into_iter()
+            .filter(|w| super::tokenizer::is_word(w))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synonyms_are_symmetric_and_report_bad_lines() {
+        let (synonyms, problems) = Synonyms::parse("# 注释\n骗子 诈骗 涉诈\n孤单\n钱，资金、款\n");
+        assert_eq!(synonyms.of("骗子"), ["诈骗", "涉诈"]);
+        assert_eq!(synonyms.of("涉诈"), ["骗子", "诈骗"]);
+        assert_eq!(synonyms.of("款"), ["钱", "资金"]);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 3);
+    }
+
+    #[test]
+    fn traditional_synonyms_are_simplified() {
+        let (synonyms, _) = Synonyms::parse("騙子 詐騙");
+        assert_eq!(synonyms.of("骗子"), ["诈骗"]);
+    }
+
+    #[test]
+    fn quoted_terms_are_found() {
+        let text =
+            "开展“云剑”“长城”“断卡”“断流”“5·10”等行动，‘断卡行动2.0’，“这是一句很长的引用话语。”";
+        assert_eq!(
+            quoted_terms(text),
+            ["云剑", "长城", "断卡", "断流", "断卡行动2.0"]
+        );
+    }
+
+    #[test]
+    fn dictionary_lines() {
+        let (words, problems) = parse_dictionary("涉诈\n跑分 500\n坏 行 x\n");
+        assert_eq!(
+            words,
+            [("涉诈".to_string(), None), ("跑分".to_string(), Some(500))]
+        );
+        assert_eq!(problems.len(), 1);
+    }
+}

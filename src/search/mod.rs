@@ -1,0 +1,221 @@
+//! Search: the Chinese tokenizers, the tantivy schema and index over passages, and query building.
+//!
+//! tantivy finds candidate passages fast (BM25 over jieba words, with character bigrams as a
+//! fallback); the answer engine then re-ranks the few candidates with finer, figure-aware scoring.
+
+pub mod lexicon;
+pub mod query;
+pub mod tokenizer;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, doc};
+
+use self::lexicon::Lexicon;
+use self::tokenizer::{BIGRAMS, BigramTokenizer, WORDS, WordTokenizer};
+
+/// The fields of the passage index.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Position of the passage in the corpus.
+    pub passage: Field,
+    /// The passage text, cut into jieba words.
+    pub words: Field,
+    /// The passage text, as CJK bigrams.
+    pub bigrams: Field,
+}
+
+/// Builds the schema and returns it with its fields.
+pub fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let passage = builder.add_u64_field("passage", NumericOptions::default().set_stored());
+    let text_field = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
+    };
+    let words = builder.add_text_field("words", text_field(WORDS));
+    let bigrams = builder.add_text_field("bigrams", text_field(BIGRAMS));
+    (
+        builder.build(),
+        Fields {
+            passage,
+            words,
+            bigrams,
+        },
+    )
+}
+
+/// Why the index could not be built or read.
+#[derive(Debug, thiserror::Error)]
+#[error("search index: {0}")]
+pub struct IndexError(#[from] tantivy::TantivyError);
+
+/// A term to search for, with its weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightedTerm {
+    pub text: String,
+    pub weight: f32,
+}
+
+/// The passage index.
+pub struct SearchIndex {
+    fields: Fields,
+    reader: IndexReader,
+    index: Index,
+}
+
+impl SearchIndex {
+    /// Indexes passage texts in memory; passage `i` is `texts[i]`.
+    pub fn build<'a>(
+        lexicon: &Lexicon,
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> Result<SearchIndex, IndexError> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        register_tokenizers(&index, lexicon);
+        // One thread: indexing runs beside the serving bot on a 2-core machine.
+        let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
+        for (i, text) in texts.into_iter().enumerate() {
+            writer.add_document(doc!(
+                fields.passage => i as u64,
+                fields.words => text,
+                fields.bigrams => text,
+            ))?;
+        }
+        writer.commit()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            fields,
+            reader,
+            index,
+        })
+    }
+
+    pub fn fields(&self) -> Fields {
+        self.fields
+    }
+
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Number of indexed passages.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many passages contain `word` as a jieba word (0 when unknown).
+    pub fn word_frequency(&self, word: &str) -> u64 {
+        let term = Term::from_field_text(self.fields.words, word);
+        self.reader.searcher().doc_freq(&term).unwrap_or(0)
+    }
+
+    /// How many passages contain the bigram (or lone character) `gram`.
+    pub fn bigram_frequency(&self, gram: &str) -> u64 {
+        let term = Term::from_field_text(self.fields.bigrams, gram);
+        self.reader.searcher().doc_freq(&term).unwrap_or(0)
+    }
+
+    /// The `limit` best passages for the weighted words, by BM25: `(passage, score)`, best first.
+    /// Words are matched as jieba words and, at a lower weight, by their bigrams.
+    pub fn search(
+        &self,
+        terms: &[WeightedTerm],
+        limit: usize,
+    ) -> Result<Vec<(usize, f32)>, IndexError> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in terms {
+            let word = Term::from_field_text(self.fields.words, &term.text);
+            clauses.push((Occur::Should, boosted(word, term.weight)));
+            for (_, _, gram) in tokenizer::bigrams(&term.text) {
+                if gram != term.text {
+                    let gram = Term::from_field_text(self.fields.bigrams, &gram);
+                    clauses.push((Occur::Should, boosted(gram, term.weight * 0.3)));
+                }
+            }
+        }
+        if clauses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit))?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let stored: TantivyDocument = searcher.doc(address)?;
+            if let Some(id) = stored
+                .get_first(self.fields.passage)
+                .and_then(|v| v.as_u64())
+            {
+                hits.push((id as usize, score));
+            }
+        }
+        Ok(hits)
+    }
+}
+
+fn boosted(term: Term, weight: f32) -> Box<dyn Query> {
+    let query = Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+    if (weight - 1.0).abs() < f32::EPSILON {
+        query
+    } else {
+        Box::new(BoostQuery::new(query, weight))
+    }
+}
+
+/// Registers the project's tokenizers on an index (needed again whenever an index is opened).
+pub fn register_tokenizers(index: &Index, lexicon: &Lexicon) {
+    index.tokenizers().register(
+        WORDS,
+        TextAnalyzer::builder(WordTokenizer::new(lexicon.jieba())).build(),
+    );
+    index
+        .tokenizers()
+        .register(BIGRAMS, TextAnalyzer::builder(BigramTokenizer).build());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::lexicon::Synonyms;
+
+    #[test]
+    fn finds_passages_by_words_and_bigrams() {
+        let lexicon = Lexicon::new(&[("涉诈".into(), None)], Synonyms::default());
+        let texts = [
+            "拦截涉诈电话19.5亿次",
+            "抓获犯罪嫌疑人63.4万名",
+            "今天天气不错",
+        ];
+        let index = SearchIndex::build(&lexicon, texts).unwrap();
+        assert_eq!(index.len(), 3);
+        let terms = [WeightedTerm {
+            text: "涉诈".into(),
+            weight: 1.0,
+        }];
+        let hits = index.search(&terms, 10).unwrap();
+        assert_eq!(hits.first().map(|h| h.0), Some(0));
+        assert!(index.word_frequency("涉诈") >= 1);
+        assert_eq!(index.word_frequency("比特币"), 0);
+        let terms = [WeightedTerm {
+            text: "嫌疑".into(),
+            weight: 1.0,
+        }];
+        let hits = index.search(&terms, 10).unwrap();
+        assert_eq!(hits.first().map(|h| h.0), Some(1), "found through bigrams");
+    }
+}

@@ -1,0 +1,408 @@
+//! Question analysis: a normalised question → the words to search for (with their synonyms), whether
+//! it asks for a quantity, and which unit or period it has in mind.
+
+use super::lexicon::Lexicon;
+
+/// Words that carry no meaning for the search: question particles, pronouns, fillers.
+const STOPWORDS: &[&str] = &[
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "呀",
+    "嘛",
+    "哦",
+    "么",
+    "是",
+    "有",
+    "在",
+    "和",
+    "与",
+    "及",
+    "或",
+    "都",
+    "也",
+    "还",
+    "就",
+    "又",
+    "这",
+    "那",
+    "这个",
+    "那个",
+    "这些",
+    "那些",
+    "一个",
+    "请问",
+    "问",
+    "问一下",
+    "一下",
+    "我",
+    "你",
+    "您",
+    "他",
+    "她",
+    "它",
+    "我们",
+    "你们",
+    "他们",
+    "大家",
+    "想",
+    "想知道",
+    "知道",
+    "告诉",
+    "告诉我",
+    "请",
+    "什么",
+    "啥",
+    "怎么",
+    "怎么样",
+    "怎样",
+    "如何",
+    "为什么",
+    "为何",
+    "哪",
+    "哪些",
+    "哪个",
+    "哪里",
+    "谁",
+    "到底",
+    "究竟",
+    "总共",
+    "一共",
+    "共",
+    "总",
+    "总计",
+    "大概",
+    "大约",
+    "约",
+    "左右",
+    "可以",
+    "能",
+    "会",
+    "要",
+    "给",
+    "对",
+    "把",
+    "被",
+    "让",
+    "从",
+    "到",
+    "去年",
+    "今年",
+    "最近",
+    "目前",
+    "现在",
+    "时候",
+    "年",
+    "个",
+    "多",
+    "些",
+    "吗",
+    "了解",
+    "介绍",
+    "说说",
+    "讲讲",
+    "一些",
+    "关于",
+    "方面",
+    "情况",
+    "具体",
+    "呢",
+    "嗯",
+    "哈",
+    "啦",
+    "the",
+    "a",
+    "an",
+    "of",
+    "is",
+    "are",
+    "what",
+    "how",
+    "do",
+    "does",
+    "did",
+    "to",
+    "in",
+    "on",
+    "for",
+];
+
+/// Words that ask for a quantity. They are not searched for themselves.
+const QUANTITY_CUES: &[&str] = &[
+    "多少",
+    "几",
+    "多少次",
+    "多少个",
+    "多少人",
+    "多少钱",
+    "多大",
+    "多高",
+    "多久",
+    "多长",
+    "几成",
+    "百分之几",
+    "几个",
+    "几次",
+    "几亿",
+    "几万",
+    "多少亿",
+    "多少万",
+    "many",
+    "much",
+];
+
+/// Words that ask for a quantity and also say what kind (kept as low-weight search words, since
+/// articles use them too: "数量降幅92%").
+const QUANTITY_NOUNS: &[(&str, Option<UnitClass>)] = &[
+    ("数量", None),
+    ("数目", None),
+    ("次数", Some(UnitClass::Times)),
+    ("人数", Some(UnitClass::People)),
+    ("金额", Some(UnitClass::Money)),
+    ("比例", Some(UnitClass::Percent)),
+    ("比率", Some(UnitClass::Percent)),
+    ("占比", Some(UnitClass::Percent)),
+    ("百分比", Some(UnitClass::Percent)),
+    ("降幅", Some(UnitClass::Percent)),
+    ("增幅", Some(UnitClass::Percent)),
+    ("涨幅", Some(UnitClass::Percent)),
+    ("规模", None),
+    ("总数", None),
+    ("总量", None),
+    ("数据", None),
+    ("数字", None),
+    ("统计", None),
+];
+
+/// The kind of quantity a question asks for, from its measure word ("多少人", "几次", "多少钱").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitClass {
+    People,
+    Money,
+    Percent,
+    Times,
+    /// Any other measure word: 个, 条, 张, 起, 件, 笔 …
+    Items,
+    Duration,
+}
+
+impl UnitClass {
+    /// The class of a figure's unit ("名" → People, "亿元" → Money).
+    pub fn of_unit(unit: &str) -> Option<UnitClass> {
+        let last = unit.chars().last()?;
+        Some(match last {
+            '人' | '名' | '位' => UnitClass::People,
+            '元' | '钱' => UnitClass::Money,
+            '%' | '‰' | '成' => UnitClass::Percent,
+            '次' => UnitClass::Times,
+            '月' | '天' | '日' | '年' | '周' => UnitClass::Duration,
+            _ => UnitClass::Items,
+        })
+    }
+
+    /// Whether a figure with this unit can answer a question asking for `self`.
+    pub fn accepts(self, unit: Option<UnitClass>) -> bool {
+        match unit {
+            Some(unit) => unit == self || (self == UnitClass::Items && unit == UnitClass::Times),
+            None => self == UnitClass::Items,
+        }
+    }
+}
+
+/// One word of the question to look for, and the other words that mean the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryTerm {
+    pub text: String,
+    pub alternatives: Vec<String>,
+    /// 1.0 for content words; lower for generic ones ("数量", single characters).
+    pub weight: f32,
+}
+
+impl QueryTerm {
+    /// Whether `text` contains this word or one of its alternatives.
+    pub fn found_in(&self, text: &str) -> bool {
+        text.contains(&self.text) || self.alternatives.iter().any(|a| text.contains(a.as_str()))
+    }
+
+    /// Every form of the word: itself first, then its alternatives.
+    pub fn forms(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.text.as_str()).chain(self.alternatives.iter().map(String::as_str))
+    }
+}
+
+/// What a question asks.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QuestionAnalysis {
+    pub terms: Vec<QueryTerm>,
+    pub wants_figure: bool,
+    pub unit: Option<UnitClass>,
+    /// A year the question names ("2021年" → "2021").
+    pub year: Option<String>,
+}
+
+/// Analyses a normalised question (see [`crate::normalize::normalize_question`]).
+pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
+    let mut analysis = QuestionAnalysis::default();
+    let words = lexicon.words(normalized);
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i];
+        i += 1;
+        if let Some(year) = year_of(word) {
+            analysis.year = Some(year);
+            continue;
+        }
+        if QUANTITY_CUES.contains(&word)
+            || word.starts_with("多少")
+            || word.starts_with('几') && word.chars().count() <= 2
+        {
+            analysis.wants_figure = true;
+            let measure = word.trim_start_matches("多少").trim_start_matches('几');
+            let measure = if measure.is_empty() {
+                words.get(i).copied().unwrap_or("")
+            } else {
+                measure
+            };
+            if let Some(unit) = measure_word_class(measure) {
+                analysis.unit = Some(unit);
+                if measure == words.get(i).copied().unwrap_or("") {
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        if let Some((_, unit)) = QUANTITY_NOUNS.iter().find(|(noun, _)| *noun == word) {
+            analysis.wants_figure = true;
+            analysis.unit = analysis.unit.or(*unit);
+            push_term(&mut analysis, word, 0.3, lexicon);
+            continue;
+        }
+        if STOPWORDS.contains(&word) || word.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let weight = if word.chars().count() == 1 { 0.5 } else { 1.0 };
+        push_term(&mut analysis, word, weight, lexicon);
+    }
+    if analysis.unit.is_none() && analysis.wants_figure {
+        analysis.unit = implied_unit(&analysis.terms);
+    }
+    analysis
+}
+
+fn push_term(analysis: &mut QuestionAnalysis, word: &str, weight: f32, lexicon: &Lexicon) {
+    if analysis.terms.iter().any(|t| t.text == word) {
+        return;
+    }
+    let alternatives = lexicon
+        .synonyms()
+        .of(word)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    analysis.terms.push(QueryTerm {
+        text: word.to_string(),
+        alternatives,
+        weight,
+    });
+}
+
+/// "2021年" or "2021" → "2021".
+fn year_of(word: &str) -> Option<String> {
+    let digits = word.strip_suffix('年').unwrap_or(word);
+    (digits.len() == 4
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && (digits.starts_with("19") || digits.starts_with("20")))
+    .then(|| digits.to_string())
+}
+
+/// The unit class of the measure word after 多少 / 几.
+fn measure_word_class(word: &str) -> Option<UnitClass> {
+    let first = word.chars().next()?;
+    Some(match first {
+        '人' | '名' | '位' => UnitClass::People,
+        '钱' | '元' | '块' => UnitClass::Money,
+        '次' | '回' => UnitClass::Times,
+        '个' | '条' | '张' | '起' | '件' | '笔' | '家' | '户' | '部' | '台' | '万' | '亿' => {
+            if word.starts_with("个月") {
+                UnitClass::Duration
+            } else {
+                UnitClass::Items
+            }
+        }
+        '天' | '月' | '年' => UnitClass::Duration,
+        _ => return None,
+    })
+}
+
+/// A unit the question's words imply when it names none: 钱/资金/款 → money, 人/嫌疑人 → people.
+fn implied_unit(terms: &[QueryTerm]) -> Option<UnitClass> {
+    let last = terms.last()?;
+    let word = last.text.as_str();
+    if ["钱", "资金", "款", "金额", "损失", "被骗款"]
+        .iter()
+        .any(|w| word.ends_with(w))
+    {
+        Some(UnitClass::Money)
+    } else if ["人", "嫌疑人", "被告人", "人员"]
+        .iter()
+        .any(|w| word.ends_with(w))
+    {
+        Some(UnitClass::People)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::lexicon::Synonyms;
+
+    fn lexicon() -> Lexicon {
+        let (synonyms, _) = Synonyms::parse("骗子 诈骗 涉诈\n钱 资金 款");
+        Lexicon::new(&[("涉诈".into(), None)], synonyms)
+    }
+
+    #[test]
+    fn quantity_question_with_measure_word() {
+        let a = analyze("拦截了多少涉诈电话", &lexicon());
+        assert!(a.wants_figure);
+        let words: Vec<_> = a.terms.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(words, ["拦截", "涉诈", "电话"]);
+        let a = analyze("抓获犯罪嫌疑人多少名", &lexicon());
+        assert_eq!(a.unit, Some(UnitClass::People));
+        let a = analyze("被骗了多少钱", &lexicon());
+        assert_eq!(a.unit, Some(UnitClass::Money));
+    }
+
+    #[test]
+    fn synonyms_and_years() {
+        let a = analyze("2021年骗子电话有多少", &lexicon());
+        assert_eq!(a.year.as_deref(), Some("2021"));
+        let scam = a.terms.iter().find(|t| t.text == "骗子").unwrap();
+        assert!(scam.found_in("拦截涉诈电话"));
+    }
+
+    #[test]
+    fn plain_question_does_not_want_a_figure() {
+        let a = analyze("一证通查是什么", &lexicon());
+        assert!(!a.wants_figure);
+        assert!(
+            a.terms
+                .iter()
+                .any(|t| t.text.contains("一证") || t.text == "通查" || t.text == "一证通查")
+        );
+    }
+
+    #[test]
+    fn unit_classes() {
+        assert_eq!(UnitClass::of_unit("亿元"), Some(UnitClass::Money));
+        assert_eq!(UnitClass::of_unit("名"), Some(UnitClass::People));
+        assert_eq!(UnitClass::of_unit("%"), Some(UnitClass::Percent));
+        assert!(UnitClass::Items.accepts(Some(UnitClass::Times)));
+        assert!(!UnitClass::People.accepts(Some(UnitClass::Percent)));
+    }
+}
