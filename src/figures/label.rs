@@ -23,7 +23,8 @@ const VERBS: &[&str] = &[
     "立案", "办理", "批捕", "逮捕", "移送", "追缴", "返还", "挽回", "挽损", "追回", "劝阻", "劝返",
     "遣返", "识别", "发现", "开展", "组织", "会同", "联合", "运用", "探索", "建成", "建立", "接到",
     "收到", "接收", "举报", "提醒", "避免", "覆盖", "培训", "走访", "发放", "宣传", "约谈", "通报",
-    "曝光", "上升", "下降", "增长", "增加", "减少", "降低", "提高", "提升", "涉及",
+    "曝光", "上升", "下降", "增长", "增加", "减少", "降低", "提高", "提升", "涉及", "下载", "安装",
+    "注册", "使用", "召开", "举办",
 ];
 
 /// Adverbs and filler that carry no meaning in a label when they stand before a verb
@@ -40,10 +41,17 @@ const TRAILING_ADVERBS: &[&str] = &[
 ];
 
 /// Words that may stand between the last adverb and the number and mean "amounts to".
-const COPULAS: &[&str] = &["达到", "约为", "高达", "多达", "达", "为", "是"];
+const COPULAS: &[&str] = &[
+    "达到", "约为", "高达", "多达", "达", "为", "是", "共有", "有",
+];
 
-/// Words ending in 为 that are not the copula: "行为", "作为", "成为", "认为".
-const WORDS_ENDING_IN_WEI: &[&str] = &["行为", "作为", "成为", "认为"];
+/// Words that end in a copula but are not one: "违法行为", "所有", "具有".
+const WORDS_ENDING_IN_COPULA: &[&str] = &[
+    "行为", "作为", "成为", "认为", "所有", "拥有", "具有", "没有", "持有", "享有", "占有", "只有",
+];
+
+/// "有" before a number says the things counted follow it: "全国共有1.2亿人下载…".
+const EXISTENCE: &[&str] = &["共有", "有"];
 
 /// Openings of a clause that say when or by whose account, never what is counted.
 static CLAUSE_OPENING: LazyLock<Regex> = LazyLock::new(|| {
@@ -200,7 +208,7 @@ fn strip_adverbs(text: &str) -> String {
 
 /// Drops a trailing "amounts to" word: "涉案金额达" → "涉案金额", but "违法行为" stays.
 fn strip_copula(text: &str) -> &str {
-    if WORDS_ENDING_IN_WEI.iter().any(|w| text.ends_with(w)) {
+    if WORDS_ENDING_IN_COPULA.iter().any(|w| text.ends_with(w)) {
         return text;
     }
     COPULAS
@@ -372,6 +380,10 @@ fn relation<'a>(sentence: &'a str, quantities: &[Quantity], index: usize) -> Rel
             let between = &sentence[previous.end..quantity.start];
             match list_joiner(between) {
                 Some(joiner) => Relation::ListItem(&between[joiner.len()..]),
+                // "超过100万元的案件有300余起": the earlier quantity describes what is counted.
+                None if between.starts_with('的') => {
+                    Relation::Fresh(&sentence[start..quantity.start])
+                }
                 None => Relation::Follows(between),
             }
         }
@@ -428,6 +440,13 @@ fn fresh_label(
     earlier: &[String],
 ) -> (String, bool) {
     let quantity = &quantities[index];
+    let ends_in_existence = {
+        let raw = before.trim_end();
+        EXISTENCE.iter().any(|word| raw.ends_with(word))
+            && !WORDS_ENDING_IN_COPULA
+                .iter()
+                .any(|word| raw.ends_with(word))
+    };
     let before = clean(before);
     if !before.is_empty()
         && RATE_PHRASE.is_match(&before)
@@ -444,10 +463,16 @@ fn fresh_label(
         );
     }
     let verbs = Verbs::of(&before);
-    if before.is_empty() || verbs.ending_at(before.len()).is_some() {
+    if before.is_empty() || ends_in_existence || verbs.ending_at(before.len()).is_some() {
         let object = object();
         if !object.is_empty() {
             return (shorten(verb_then_object(&before, &object)), true);
+        }
+        // "处理涉诈资金1.5亿笔，共计3.5万亿元": a bare amount measures the figure before it.
+        if before.is_empty()
+            && let Some(previous) = earlier.last()
+        {
+            return (format!("{previous}{}", measure_noun(&quantity.unit)), false);
         }
     }
     (shorten(before), false)
@@ -594,6 +619,26 @@ mod tests {
     fn copulas_and_quotes_are_dropped() {
         assert_eq!(labels("涉案金额达3000万元"), ["涉案金额"]);
         assert_eq!(labels("违法行为3000起"), ["违法行为"]);
+    }
+
+    #[test]
+    fn existence_takes_the_words_after_the_number() {
+        assert_eq!(
+            labels("截至目前，全国共有1.2亿人下载安装国家反诈中心APP。"),
+            ["全国下载安装国家反诈中心APP"]
+        );
+        assert_eq!(
+            labels("涉案金额超过100万元的案件有300余起。"),
+            ["涉案金额", "涉案金额超过100万元的案件"]
+        );
+    }
+
+    #[test]
+    fn a_bare_amount_measures_the_figure_before() {
+        assert_eq!(
+            labels("处理涉诈资金1.5亿笔，共计3.5万亿元。"),
+            ["处理涉诈资金", "处理涉诈资金金额"]
+        );
     }
 
     #[test]

@@ -35,10 +35,25 @@ pub struct Figure {
 /// Extracts every figure from one paragraph. `article_date` resolves relative periods
 /// ("去年", "一年来"). A period stated earlier in the paragraph holds for the figures after it.
 pub fn extract_figures(paragraph: &str, article_date: Option<NaiveDate>) -> Vec<Figure> {
+    // Most paragraphs hold no number at all; they cost one pass over their characters.
+    if !paragraph.chars().any(may_start_number) {
+        return Vec::new();
+    }
     let titles = book_titles(paragraph);
-    let periods = period::markers(paragraph, article_date, &titles);
+    // Every period phrase, explicit or relative, is written with 年.
+    let periods = if paragraph.contains('年') {
+        period::markers(paragraph, article_date, &titles)
+    } else {
+        Vec::new()
+    };
     let mut figures = Vec::new();
+    // Figures come in text order, so the period in force only ever moves forward.
+    let mut period: Option<&str> = None;
+    let mut next_marker = periods.iter().peekable();
     for (offset, sentence) in sentences(paragraph) {
+        if !sentence.chars().any(may_start_number) {
+            continue;
+        }
         let skip: Vec<(usize, usize)> = titles
             .iter()
             .filter(|&&(start, end)| start < offset + sentence.len() && offset < end)
@@ -56,23 +71,29 @@ pub fn extract_figures(paragraph: &str, article_date: Option<NaiveDate>) -> Vec<
         let labels = label::label_sentence(sentence, &quantities);
         for (quantity, label) in quantities.into_iter().zip(labels) {
             let at = offset + quantity.start;
-            let period = periods
-                .iter()
-                .take_while(|marker| marker.start < at)
-                .last()
-                .map(|marker| marker.period.clone());
+            while let Some(marker) = next_marker.next_if(|marker| marker.start < at) {
+                period = Some(&marker.period);
+            }
             figures.push(Figure {
                 value: sentence[quantity.start..quantity.end].to_owned(),
                 number: quantity.number,
                 unit: quantity.unit,
                 qualifier: quantity.qualifier,
                 label,
-                period,
+                period: period.map(str::to_owned),
                 sentence: sentence.to_owned(),
             });
         }
     }
     figures
+}
+
+/// Whether a character can begin a quantity: a digit or a Chinese numeral.
+fn may_start_number(c: char) -> bool {
+    matches!(
+        c,
+        '0'..='9' | '０'..='９' | '一' | '二' | '两' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+    )
 }
 
 /// Characters that end a sentence.
@@ -85,16 +106,58 @@ fn closes_quote(c: char) -> bool {
     matches!(c, '”' | '’' | '」' | '』' | '）' | ')' | '"')
 }
 
+/// Sentences longer than this (in bytes, about 400 Chinese characters) are not read as one:
+/// they are cut at clause breaks, so a figure quotes a readable stretch of text and the work per
+/// figure stays bounded on text without sentence ends.
+const LONGEST_SENTENCE: usize = 1200;
+
+/// Characters a too long sentence may be cut after.
+fn breaks_clause(c: char) -> bool {
+    matches!(c, '，' | ',' | '；' | ';' | '：' | ':' | '、')
+}
+
+/// Cuts `paragraph[start..end]` into pieces of at most [`LONGEST_SENTENCE`] bytes, each ending at
+/// a clause break where there is one.
+fn cut_long_sentence(paragraph: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut pieces = Vec::new();
+    let mut piece_start = start;
+    while end - piece_start > LONGEST_SENTENCE {
+        let mut limit = piece_start + LONGEST_SENTENCE;
+        while !paragraph.is_char_boundary(limit) {
+            limit -= 1;
+        }
+        let cut = paragraph[piece_start..limit]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| breaks_clause(c))
+            .map(|(at, c)| piece_start + at + c.len_utf8())
+            .filter(|&cut| cut > piece_start)
+            .unwrap_or(limit);
+        // A single character wider than the limit cannot happen (chars are at most 4 bytes),
+        // but never loop without progress.
+        let cut = if cut > piece_start { cut } else { end };
+        pieces.push((piece_start, cut));
+        piece_start = cut;
+    }
+    pieces.push((piece_start, end));
+    pieces
+}
+
 /// The paragraph's sentences with their byte offsets, trimmed, empty ones left out.
 fn sentences(paragraph: &str) -> Vec<(usize, &str)> {
     let mut found = Vec::new();
-    let mut push = |start: usize, end: usize| {
+    let mut push_trimmed = |start: usize, end: usize| {
         let raw = &paragraph[start..end];
         let trimmed = raw.trim_start();
         let offset = start + (raw.len() - trimmed.len());
         let trimmed = trimmed.trim_end();
         if !trimmed.is_empty() {
             found.push((offset, trimmed));
+        }
+    };
+    let mut push = |start: usize, end: usize| {
+        for (piece_start, piece_end) in cut_long_sentence(paragraph, start, end) {
+            push_trimmed(piece_start, piece_end);
         }
     };
     let mut start = 0;
@@ -160,6 +223,25 @@ mod tests {
         for (offset, sentence) in sentences(paragraph) {
             assert_eq!(&paragraph[offset..offset + sentence.len()], sentence);
         }
+    }
+
+    #[test]
+    fn long_sentences_are_cut_at_clause_breaks() {
+        let paragraph = "拦截涉诈电话19.5亿次、".repeat(200);
+        let pieces = sentences(&paragraph);
+        assert!(pieces.len() > 1);
+        for (offset, piece) in &pieces {
+            assert!(piece.len() <= LONGEST_SENTENCE);
+            assert!(piece.ends_with('、'));
+            assert_eq!(&paragraph[*offset..offset + piece.len()], *piece);
+        }
+        assert_eq!(extract_figures(&paragraph, None).len(), 200);
+        let unbroken = "字".repeat(1000);
+        let pieces = sentences(&unbroken);
+        assert_eq!(
+            pieces.iter().map(|(_, p)| p.len()).sum::<usize>(),
+            unbroken.len()
+        );
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //! A number counts as a quantity only when it carries a unit ("次", "元", "%") or a scale ("万",
 //! "亿"). That one rule keeps out "断卡行动2.0", "12381", "96110" and "5·10"; the checks around it
 //! keep out "2021年", "4月14日", "第4", "10周年" and the like.
+//!
+//! The patterns only find the digits; the words around them are read with `starts_with` over
+//! short lists, which keeps the scan a single fast pass (a pattern with every unit and qualifier
+//! in it made the regex engine fall back to its slow path on Chinese text).
 
 use std::sync::LazyLock;
 
@@ -24,29 +28,82 @@ pub(super) struct Quantity {
 }
 
 /// Units that may follow a number, longest first so "个月" wins over "个".
-const UNITS: &str = "个百分点|百分点|个月|人次|平方米|公里|小时|分钟|美元|港元|欧元|元|个|张|次|条|起|名|人|件|笔|户|家|台|部|批|宗|场|天|周|年|倍|项|所|类|种|套|位|只|辆|份|篇|轮|吨|岁|%|％|‰";
+const UNITS: &[&str] = &[
+    "个百分点",
+    "百分点",
+    "个月",
+    "人次",
+    "平方米",
+    "公里",
+    "小时",
+    "分钟",
+    "美元",
+    "港元",
+    "欧元",
+    "元",
+    "个",
+    "张",
+    "次",
+    "条",
+    "起",
+    "名",
+    "人",
+    "件",
+    "笔",
+    "户",
+    "家",
+    "台",
+    "部",
+    "批",
+    "宗",
+    "场",
+    "天",
+    "周",
+    "年",
+    "倍",
+    "项",
+    "所",
+    "类",
+    "种",
+    "套",
+    "位",
+    "只",
+    "辆",
+    "份",
+    "篇",
+    "轮",
+    "吨",
+    "岁",
+    "%",
+    "％",
+    "‰",
+];
 
 /// Units a Chinese numeral may carry ("两次", "三名"): only counts, so "一年来", "三大运营商",
 /// "一审" and "两卡" stay words.
-const CHINESE_UNITS: &str = "次|起|名|人|件|个|批|轮|项|家|张|条|笔|倍|种";
+const CHINESE_UNITS: &[&str] = &[
+    "次", "起", "名", "人", "件", "个", "批", "轮", "项", "家", "张", "条", "笔", "倍", "种",
+];
+
+/// Scale words and the power of ten they stand for, longest first.
+const SCALES: &[(&str, usize)] = &[("万亿", 12), ("千万", 7), ("百万", 6), ("亿", 8), ("万", 4)];
+
+/// Approximation words before a number, longest first.
+const QUALIFIERS_BEFORE: &[&str] = &[
+    "超过", "将近", "接近", "多达", "大约", "近", "约", "超", "逾",
+];
+/// Approximation words between the number, its scale and its unit: "9700多万张", "5700万余个".
+const QUALIFIERS_INSIDE: &[&str] = &["多", "余"];
+/// Approximation words after the unit.
+const QUALIFIERS_AFTER: &[&str] = &["以上", "左右", "有余"];
 
 static ARABIC: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        "(?P<pre>超过|将近|接近|多达|大约|近|约|超|逾)?\
-         (?P<num>[0-9０-９]+(?:,[0-9]{{3}})*(?:[.．][0-9０-９]+)?)\
-         (?P<q1>多|余)?(?P<scale>万亿|千万|百万|亿|万)?(?P<q2>多|余)?\
-         (?P<unit>{UNITS})?(?P<post>以上|左右|有余)?"
-    ))
-    .expect("quantity pattern is valid")
+    Regex::new("[0-9０-９]+(?:,[0-9]{3})*(?:[.．][0-9０-９]+)?").expect("number pattern is valid")
 });
 
 static CHINESE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(
-        "(?P<pre>超过|将近|接近|近|约|超|逾)?\
-         (?P<num>[一二两三四五六七八九十][一二两三四五六七八九十百千零]*)\
-         (?P<q1>多|余)?(?P<scale>万|亿)?(?P<unit>{CHINESE_UNITS})"
-    ))
-    .expect("chinese quantity pattern is valid")
+    Regex::new("[一二两三四五六七八九十][一二两三四五六七八九十百千零]*")
+        .expect("chinese numeral pattern is valid")
 });
 
 /// A unit followed by these characters is the start of a word, not a unit: "4万人民币",
@@ -84,18 +141,6 @@ fn chinese_determiner(c: char) -> bool {
             | '周'
             | '初'
     )
-}
-
-/// The power of ten a scale word stands for.
-fn scale_exponent(scale: &str) -> usize {
-    match scale {
-        "万亿" => 12,
-        "千万" => 7,
-        "百万" => 6,
-        "亿" => 8,
-        "万" => 4,
-        _ => 0,
-    }
 }
 
 /// Parses an Arabic number as written, full-width digits and thousands separators included,
@@ -147,7 +192,7 @@ fn parse_chinese(numeral: &str) -> Option<f64> {
                     '百' => 100,
                     _ => 1000,
                 };
-                total += digit.take().unwrap_or(1) * multiplier;
+                total = total.checked_add(digit.take().unwrap_or(1) * multiplier)?;
                 continue;
             }
             _ => return None,
@@ -158,7 +203,7 @@ fn parse_chinese(numeral: &str) -> Option<f64> {
         }
         digit = Some(value);
     }
-    Some(f64::from(total + digit.unwrap_or(0)))
+    Some(f64::from(total.checked_add(digit.unwrap_or(0))?))
 }
 
 fn char_before(text: &str, at: usize) -> Option<char> {
@@ -169,10 +214,25 @@ fn char_after(text: &str, at: usize) -> Option<char> {
     text[at..].chars().next()
 }
 
-/// Where the unit stops being a unit because it starts a longer word ("人民", "周年").
-fn unit_is_word_start(text: &str, unit_start: usize) -> bool {
-    let rest = &text[unit_start..];
-    UNIT_WORD_STARTS.iter().any(|word| rest.starts_with(word))
+/// The word of `words` that `text` starts with at byte `at`, if any (the first listed wins).
+fn word_at<'w>(text: &str, at: usize, words: &[&'w str]) -> Option<&'w str> {
+    let rest = &text[at..];
+    words.iter().copied().find(|w| rest.starts_with(w))
+}
+
+/// The scale word at byte `at` and its power of ten.
+fn scale_at(text: &str, at: usize) -> Option<(&'static str, usize)> {
+    let rest = &text[at..];
+    SCALES.iter().copied().find(|(w, _)| rest.starts_with(w))
+}
+
+/// The approximation word that ends right before byte `at`.
+fn qualifier_before(text: &str, at: usize) -> Option<&'static str> {
+    let before = &text[..at];
+    QUALIFIERS_BEFORE
+        .iter()
+        .copied()
+        .find(|w| before.ends_with(w))
 }
 
 /// Whether a number with unit 年 is a date or a time span rather than a count of years.
@@ -185,15 +245,73 @@ fn year_is_date(text: &str, digits: &str, unit_end: usize) -> bool {
         || char_after(text, unit_end).is_some_and(|c| "来以前后代级度底初末月中内间".contains(c))
 }
 
+/// What follows a number: its qualifiers, scale and unit, with where the value ends.
+struct Suffix {
+    end: usize,
+    exponent: usize,
+    unit: Option<&'static str>,
+    has_scale: bool,
+    qualifier: Option<&'static str>,
+}
+
+/// Reads "多/余", scale, "多/余", unit and "以上/左右" after a number ending at `at`.
+/// `accepts_unit` decides whether a unit found there really is one.
+fn read_suffix(
+    text: &str,
+    at: usize,
+    units: &[&'static str],
+    accepts_unit: impl Fn(&str, usize) -> bool,
+) -> Suffix {
+    let mut end = at;
+    let mut qualifier = None;
+    if let Some(q) = word_at(text, end, QUALIFIERS_INSIDE) {
+        qualifier = Some(q);
+        end += q.len();
+    }
+    let scale = scale_at(text, end);
+    if let Some((word, _)) = scale {
+        end += word.len();
+        if let Some(q) = word_at(text, end, QUALIFIERS_INSIDE) {
+            qualifier = qualifier.or(Some(q));
+            end += q.len();
+        }
+    }
+    let unit = word_at(text, end, units).filter(|u| {
+        !UNIT_WORD_STARTS
+            .iter()
+            .any(|word| text[end..].starts_with(word))
+            && accepts_unit(u, end + u.len())
+    });
+    if let Some(u) = unit {
+        end += u.len();
+        if let Some(q) = word_at(text, end, QUALIFIERS_AFTER) {
+            qualifier = qualifier.or(Some(q));
+            end += q.len();
+        }
+    }
+    // A 多/余 with neither scale nor unit after it belongs to the next word ("2000多" alone).
+    if unit.is_none() && scale.is_none() {
+        end = at;
+        qualifier = None;
+    }
+    Suffix {
+        end,
+        exponent: scale.map_or(0, |(_, e)| e),
+        unit,
+        has_scale: scale.is_some(),
+        qualifier,
+    }
+}
+
 /// Finds every quantity in `text`, in text order, skipping byte ranges in `skip` (book titles).
 pub(super) fn scan(text: &str, skip: &[(usize, usize)]) -> Vec<Quantity> {
     let mut found: Vec<Quantity> = ARABIC
-        .captures_iter(text)
-        .filter_map(|caps| arabic_quantity(text, &caps))
+        .find_iter(text)
+        .filter_map(|m| arabic_quantity(text, m))
         .chain(
             CHINESE
-                .captures_iter(text)
-                .filter_map(|caps| chinese_quantity(text, &caps)),
+                .find_iter(text)
+                .filter_map(|m| chinese_quantity(text, m)),
         )
         .filter(|q| !skip.iter().any(|&(s, e)| q.start < e && s < q.end))
         .collect();
@@ -203,84 +321,59 @@ pub(super) fn scan(text: &str, skip: &[(usize, usize)]) -> Vec<Quantity> {
     found
 }
 
-fn arabic_quantity(text: &str, caps: &regex::Captures<'_>) -> Option<Quantity> {
-    let whole = caps.get(0)?;
-    let num = caps.name("num")?;
-    if char_before(text, whole.start()).is_some_and(identifies_before) {
+/// The value starts at the qualifier before the number, if there is one.
+fn value_start(number_start: usize, before: Option<&str>) -> usize {
+    number_start - before.map_or(0, str::len)
+}
+
+fn arabic_quantity(text: &str, num: regex::Match<'_>) -> Option<Quantity> {
+    let before = qualifier_before(text, num.start());
+    let start = value_start(num.start(), before);
+    if char_before(text, start).is_some_and(identifies_before) {
         return None;
     }
-    let scale = caps.name("scale");
-    let mut unit = caps.name("unit");
-    let mut post = caps.name("post");
-    if let Some(u) = unit {
-        let is_date = u.as_str() == "年" && year_is_date(text, num.as_str(), u.end());
-        if is_date || unit_is_word_start(text, u.start()) {
-            unit = None;
-            post = None;
-        }
-    }
-    if unit.is_none() && scale.is_none() {
+    let suffix = read_suffix(text, num.end(), UNITS, |unit, unit_end| {
+        !(unit == "年" && year_is_date(text, num.as_str(), unit_end))
+    });
+    if suffix.unit.is_none() && !suffix.has_scale {
         return None;
     }
-    let end = [
-        post,
-        unit,
-        caps.name("q2"),
-        scale,
-        caps.name("q1"),
-        Some(num),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|m| m.end())
-    .max()?;
-    if unit.is_none() && char_after(text, end).is_some_and(identifies_after) {
+    if suffix.unit.is_none() && char_after(text, suffix.end).is_some_and(identifies_after) {
         return None;
     }
-    let exponent = scale.map_or(0, |s| scale_exponent(s.as_str()));
-    let number = parse_arabic(num.as_str(), exponent)?;
     Some(Quantity {
-        start: whole.start(),
-        end,
-        number,
-        unit: unit.map(|u| u.as_str().to_owned()).unwrap_or_default(),
-        qualifier: qualifier(caps, post),
+        start,
+        end: suffix.end,
+        number: parse_arabic(num.as_str(), suffix.exponent)?,
+        unit: suffix.unit.unwrap_or_default().to_owned(),
+        qualifier: before.or(suffix.qualifier).map(str::to_owned),
     })
 }
 
-fn chinese_quantity(text: &str, caps: &regex::Captures<'_>) -> Option<Quantity> {
-    let whole = caps.get(0)?;
-    let num = caps.name("num")?;
-    let unit = caps.name("unit")?;
+fn chinese_quantity(text: &str, num: regex::Match<'_>) -> Option<Quantity> {
     // "二次诈骗" is "secondary", not "twice"; counts say 两.
-    if num.as_str() == "二" || unit_is_word_start(text, unit.start()) {
+    if num.as_str() == "二" {
         return None;
     }
-    if char_before(text, whole.start()).is_some_and(chinese_determiner) {
+    let before = qualifier_before(text, num.start()).filter(|q| *q != "多达" && *q != "大约");
+    let start = value_start(num.start(), before);
+    if char_before(text, start).is_some_and(chinese_determiner) {
         return None;
     }
-    let exponent = caps.name("scale").map_or(0, |s| scale_exponent(s.as_str()));
-    let number = parse_chinese(num.as_str())? * 10f64.powi(exponent as i32);
+    let suffix = read_suffix(text, num.end(), CHINESE_UNITS, |_, _| true);
+    let unit = suffix.unit?;
+    let number = parse_chinese(num.as_str())? * 10f64.powi(suffix.exponent as i32);
     // "一次", "一个" are articles more often than counts.
     if number < 2.0 {
         return None;
     }
     Some(Quantity {
-        start: whole.start(),
-        end: whole.end(),
+        start,
+        end: suffix.end,
         number,
-        unit: unit.as_str().to_owned(),
-        qualifier: qualifier(caps, None),
+        unit: unit.to_owned(),
+        qualifier: before.or(suffix.qualifier).map(str::to_owned),
     })
-}
-
-/// The approximation word of a match: the one before the number wins, then 多/余, then 以上/左右.
-fn qualifier(caps: &regex::Captures<'_>, post: Option<regex::Match<'_>>) -> Option<String> {
-    ["pre", "q1", "q2"]
-        .into_iter()
-        .find_map(|name| caps.name(name))
-        .or(post)
-        .map(|m| m.as_str().to_owned())
 }
 
 #[cfg(test)]
