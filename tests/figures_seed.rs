@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use fanzha_bot::figures::{Figure, extract_figures};
-use fanzha_bot::knowledge::parse_document;
+use fanzha_bot::knowledge::load_folder;
 
-const SEED: &str = "knowledge/2022-04-15-anti-fraud-peoples-war.md";
+/// The seed article, as its path inside the knowledge folder.
+const SEED: &str = "2022-04-15-anti-fraud-peoples-war.md";
 
 const ONE_YEAR: Option<&str> = Some("2021年4月至2022年4月");
 const Y2021: Option<&str> = Some("2021年");
@@ -131,15 +132,13 @@ const TABLE: &[Row] = &[
 ];
 
 fn seed_figures() -> Vec<Figure> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(SEED);
-    let bytes = std::fs::read(&path).expect("seed article is readable");
-    // The seed file opens with a blank line before its `---`; the front-matter reader on `main`
-    // does not accept that yet, so the test reads from the `---` on.
-    let start = bytes
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let loaded = load_folder(&folder).expect("the knowledge folder loads");
+    let document = loaded
+        .documents
         .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(0);
-    let (document, _warnings) = parse_document(SEED, &bytes[start..]).expect("seed article parses");
+        .find(|d| d.path == SEED)
+        .expect("the seed article is served");
     assert_eq!(
         document.date.map(|d| d.to_string()).as_deref(),
         Some("2022-04-15")

@@ -31,7 +31,7 @@ const VERBS: &[&str] = &[
 /// ("共破获", "依法处置", "先后组织开展") or right before the number ("共计", "达").
 const ADVERBS: &[&str] = &[
     "一共", "共计", "总计", "合计", "累计", "共", "先后", "已经", "已", "又", "还", "再", "也",
-    "均", "都", "依法", "分别", "成功", "有效", "全力", "大力", "积极",
+    "均", "都", "依法", "分别", "成功", "有效", "全力", "大力", "积极", "集中",
 ];
 
 /// Adverbs dropped even when nothing follows them (the number does): "共起诉近4万人" is read
