@@ -69,9 +69,9 @@ fn parse_yaml(yaml: &str, opening_line: usize) -> Result<Meta, FileProblem> {
         // The YAML starts on the line after the opening `---`. An error found at the end of the
         // block (an unclosed bracket) is reported on the block's last line.
         let last_line = opening_line + yaml.lines().count().max(1);
-        let line = err
-            .location()
-            .map_or(opening_line + 1, |l| (l.line() + opening_line).min(last_line));
+        let line = err.location().map_or(opening_line + 1, |l| {
+            (l.line() + opening_line).min(last_line)
+        });
         FileProblem::new(
             line,
             format!("front matter is not valid YAML: {}", yaml_message(&err)),
