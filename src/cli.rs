@@ -41,6 +41,15 @@ pub enum Command {
         /// The question file, e.g. knowledge/regression.jsonl.
         file: PathBuf,
     },
+    /// Check a message for scam red flags; with no TEXT, check one message per stdin line and
+    /// print one JSON line each.
+    Scan {
+        /// Print JSON (risk, types, flags, advice, reply) instead of the reply text.
+        #[arg(long)]
+        json: bool,
+        /// The message; the words are joined with spaces.
+        text: Vec<String>,
+    },
 }
 
 /// Runs a parsed command line. Exit codes: 0 ok, 1 problems found, 2 could not run.
@@ -62,7 +71,31 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Check => check(&knowledge),
         Command::Eval { file } => eval(&knowledge, &file),
+        Command::Scan { json, text } => scan(&knowledge, json, &text.join(" ")),
     }
+}
+
+/// `scan`: patterns from `<knowledge>/scam-patterns.yaml`, else the built-in ones.
+fn scan(knowledge: &std::path::Path, json: bool, message: &str) -> anyhow::Result<ExitCode> {
+    let scanner = crate::scam::Scanner::for_knowledge(knowledge)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if message.is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        // Batch mode: one message per line, one JSON line out each, flushed per line.
+        for_each_stdin_line("reading messages from stdin", |text| {
+            writeln!(out, "{}", crate::scam::json_line(&scanner.scan(text)))?;
+            out.flush()
+        })?;
+    } else {
+        let verdict = scanner.scan(message);
+        let rendered = if json {
+            crate::scam::json_line(&verdict)
+        } else {
+            crate::scam::plain_reply(&verdict)
+        };
+        let _ = writeln!(out, "{rendered}").and_then(|()| out.flush());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn ask(knowledge: &std::path::Path, json: bool, question: &str) -> anyhow::Result<ExitCode> {
@@ -79,29 +112,33 @@ fn ask(knowledge: &std::path::Path, json: bool, question: &str) -> anyhow::Resul
         out.flush()
     };
     if question.trim().is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        // Batch mode: one question per line, invalid UTF-8 replaced rather than fatal.
-        let stdin = std::io::stdin();
-        let mut reader = stdin.lock();
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            if reader
-                .read_until(b'\n', &mut line)
-                .context("reading questions from stdin")?
-                == 0
-            {
-                break;
-            }
-            let text = String::from_utf8_lossy(&line);
-            let text = text.trim_end_matches(['\n', '\r']);
-            if print(&mut out, text).is_err() {
-                break; // stdout closed (e.g. piped into `head`): stop quietly.
-            }
-        }
+        // Batch mode: one question per line.
+        for_each_stdin_line("reading questions from stdin", |text| print(&mut out, text))?;
     } else {
         let _ = print(&mut out, question);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Calls `handle` with each stdin line (line ending removed, invalid UTF-8 replaced rather than
+/// fatal). Stops quietly when `handle` fails: stdout was closed (e.g. piped into `head`).
+fn for_each_stdin_line(
+    reading: &'static str,
+    mut handle: impl FnMut(&str) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let mut reader = stdin.lock();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).context(reading)? == 0 {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&line);
+        if handle(text.trim_end_matches(['\n', '\r'])).is_err() {
+            return Ok(());
+        }
+    }
 }
 
 fn check(knowledge: &std::path::Path) -> anyhow::Result<ExitCode> {

@@ -21,4 +21,5 @@ pub mod figures;
 pub mod knowledge;
 pub mod normalize;
 pub mod render;
+pub mod scam;
 pub mod search;
