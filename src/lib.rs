@@ -22,3 +22,4 @@ pub mod knowledge;
 pub mod normalize;
 pub mod render;
 pub mod search;
+pub mod store;
