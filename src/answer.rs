@@ -334,10 +334,51 @@ impl Engine {
         answer
     }
 
+    /// How the engine reads a question: its words with their synonyms and weights, and the best
+    /// candidates with their coverage. For maintainers tuning synonyms (`ask --explain`).
+    pub fn explain(&self, question: &str) -> String {
+        let normalized = normalize_question(question);
+        let analysis = analyze(&normalized, &self.lexicon);
+        let weights = self.term_weights(&analysis.terms);
+        let mut out = format!(
+            "normalised: {normalized}\nwants figure: {}  unit: {:?}  year: {:?}\n",
+            analysis.wants_figure, analysis.unit, analysis.year
+        );
+        for (term, weight) in analysis.terms.iter().zip(&weights) {
+            out.push_str(&format!(
+                "  term {} (weight {weight:.2}) ~ {}\n",
+                term.text,
+                term.alternatives.join(" ")
+            ));
+        }
+        let passages = self.rank_passages(&analysis.terms, &weights);
+        for p in passages.iter().take(5) {
+            out.push_str(&format!(
+                "  passage {:.2} (coverage {:.2}): {}\n",
+                p.score,
+                p.coverage,
+                crate::render::quote(&self.passages[p.passage].text, 40)
+            ));
+        }
+        for f in self
+            .rank_figures(&analysis, &weights, &passages)
+            .iter()
+            .take(5)
+        {
+            let figure = &self.figures[f.figure].figure;
+            out.push_str(&format!(
+                "  figure {:.2} (confidence {:.2}): {} = {}\n",
+                f.score, f.confidence, figure.label, figure.value
+            ));
+        }
+        out
+    }
+
     /// Each term's weight: its own weight times its rarity in the corpus (IDF). A word the corpus
     /// has never seen gets the highest rarity, so questions about other things score low.
     fn term_weights(&self, terms: &[QueryTerm]) -> Vec<f32> {
         let total = self.index.len().max(1) as f32;
+        let idf = |frequency: f32| (1.0 + (total - frequency + 0.5) / (frequency + 0.5)).ln();
         terms
             .iter()
             .map(|term| {
@@ -345,9 +386,15 @@ impl Engine {
                     .forms()
                     .map(|form| self.form_frequency(form))
                     .max()
-                    .unwrap_or(0) as f32;
-                let idf = (1.0 + (total - frequency + 0.5) / (frequency + 0.5)).ln();
-                term.weight * idf
+                    .unwrap_or(0);
+                if frequency > 0 {
+                    term.weight * idf(frequency as f32)
+                } else {
+                    // A word the corpus has never seen: as rare as can be if it is rare in the
+                    // language too (比特币, 红烧肉 — the question is about something else), but
+                    // nearly weightless if it is everyday language (用, 做, 今天).
+                    term.weight * idf(0.0) * self.lexicon.rarity(&term.text)
+                }
             })
             .collect()
     }
@@ -697,7 +744,7 @@ fn coverage(terms: &[QueryTerm], weights: &[f32], text: &str) -> f32 {
         .filter(|(term, _)| term.found_in(text))
         .map(|(_, w)| w)
         .sum();
-    found / total
+    (found / total).max(0.0)
 }
 
 /// The share of a label's characters that the question's words account for: "拦截涉诈电话" is

@@ -28,6 +28,9 @@ pub enum Command {
         /// Print JSON (one object per question) instead of the reply text.
         #[arg(long)]
         json: bool,
+        /// Show how the question is read: words, synonyms, weights and the best candidates.
+        #[arg(long, conflicts_with = "json")]
+        explain: bool,
         /// The question; the words are joined with spaces.
         question: Vec<String>,
     },
@@ -57,7 +60,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let knowledge = config::knowledge_dir(cli.knowledge);
     match cli.command {
-        Command::Ask { json, question } => ask(&knowledge, json, &question.join(" ")),
+        Command::Ask {
+            json,
+            explain,
+            question,
+        } => {
+            let question = question.join(" ");
+            if explain {
+                let (engine, _) = Engine::load(&knowledge)?;
+                print!("{}", engine.explain(&question));
+                return Ok(ExitCode::SUCCESS);
+            }
+            ask(&knowledge, json, &question)
+        }
         Command::Check => check(&knowledge),
         Command::Eval { file } => eval(&knowledge, &file),
         Command::Run | Command::Feedback { .. } => unreachable!("handled above"),

@@ -363,9 +363,14 @@ impl<'a> LineLocator<'a> {
     }
 
     fn advance(&mut self, text: &str) -> usize {
-        let probe: String = text.chars().take(6).collect();
-        if let Some(found) = self.body[self.offset..].find(&probe) {
-            self.offset += found;
+        // The cleaned text may differ from the source (entities, line breaks), so try shorter
+        // openings until one is found.
+        for length in [6, 3, 1] {
+            let probe: String = text.chars().take(length).collect();
+            if let Some(found) = self.body[self.offset..].find(&probe) {
+                self.offset += found;
+                break;
+            }
         }
         self.first_line + self.body[..self.offset].matches('\n').count()
     }

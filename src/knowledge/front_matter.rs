@@ -24,39 +24,52 @@ pub struct Meta {
 /// matter is all body. Front matter that is opened but never closed, or that is not valid YAML,
 /// makes the file unusable: serving it would index the YAML as article text.
 pub fn split(text: &str) -> Result<(Meta, &str, usize), FileProblem> {
-    let mut lines = text.split_inclusive('\n');
+    // Blank lines before the opening `---` are tolerated (the seed article starts with one).
+    let mut skipped = 0;
+    let mut blank_lines = 0;
+    for line in text.split_inclusive('\n') {
+        if !line.trim().is_empty() {
+            break;
+        }
+        skipped += line.len();
+        blank_lines += 1;
+    }
+    let mut lines = text[skipped..].split_inclusive('\n');
     let Some(first) = lines.next() else {
         return Ok((Meta::default(), text, 1));
     };
     if first.trim_end() != "---" {
         return Ok((Meta::default(), text, 1));
     }
-    let yaml_start = first.len();
+    let yaml_start = skipped + first.len();
     let mut offset = yaml_start;
-    let mut line_no = 1;
+    let mut line_no = blank_lines + 1;
     for line in lines {
         line_no += 1;
         if line.trim_end() == "---" || line.trim_end() == "..." {
             let yaml = &text[yaml_start..offset];
             let body = &text[offset + line.len()..];
-            let meta = parse_yaml(yaml)?;
+            let meta = parse_yaml(yaml, blank_lines + 1)?;
             return Ok((meta, body, line_no + 1));
         }
         offset += line.len();
     }
     Err(FileProblem::new(
-        1,
+        blank_lines + 1,
         "front matter is not closed: add a line with only `---` after the metadata",
     ))
 }
 
-fn parse_yaml(yaml: &str) -> Result<Meta, FileProblem> {
+/// Parses the YAML block; `opening_line` is the line of the opening `---`.
+fn parse_yaml(yaml: &str, opening_line: usize) -> Result<Meta, FileProblem> {
     if yaml.trim().is_empty() {
         return Ok(Meta::default());
     }
     let value: Value = serde_yaml_ng::from_str(yaml).map_err(|err| {
-        // The YAML starts on line 2 of the file, after the opening `---`.
-        let line = err.location().map_or(1, |l| l.line() + 1);
+        // The YAML starts on the line after the opening `---`.
+        let line = err
+            .location()
+            .map_or(opening_line, |l| l.line() + opening_line);
         FileProblem::new(
             line,
             format!("front matter is not valid YAML: {}", yaml_message(&err)),
@@ -64,7 +77,7 @@ fn parse_yaml(yaml: &str) -> Result<Meta, FileProblem> {
     })?;
     let Value::Mapping(map) = value else {
         return Err(FileProblem::new(
-            2,
+            opening_line + 1,
             "front matter must be `key: value` lines (title, date, author, categories, source, image)",
         ));
     };
@@ -72,7 +85,7 @@ fn parse_yaml(yaml: &str) -> Result<Meta, FileProblem> {
     let line_of = |key: &str| {
         yaml.lines()
             .position(|l| l.trim_start().starts_with(&format!("{key}:")))
-            .map_or(2, |i| i + 2)
+            .map_or(opening_line + 1, |i| i + opening_line + 1)
     };
     for (key, value) in &map {
         let Some(key) = key.as_str() else { continue };
@@ -93,10 +106,8 @@ fn parse_yaml(yaml: &str) -> Result<Meta, FileProblem> {
             },
             "categories" | "category" | "tags" => meta.categories.extend(list(value)),
             "source" | "source_url" | "url" | "link" => meta.source_url = scalar(value),
-            "image" | "headimg" | "thumbnail" | "cover" => {
-                if meta.image.is_none() {
-                    meta.image = scalar(value);
-                }
+            "image" | "headimg" | "thumbnail" | "cover" if meta.image.is_none() => {
+                meta.image = scalar(value);
             }
             _ => {}
         }
@@ -202,6 +213,14 @@ mod tests {
         let (meta, body, line) = split(text).unwrap();
         assert_eq!(meta.title.as_deref(), Some("标题"));
         assert_eq!(body, "正文\n");
+        assert_eq!(line, 5);
+    }
+
+    #[test]
+    fn blank_lines_before_front_matter_are_fine() {
+        let (meta, body, line) = split("\n---\ntitle: '标题'\n---\n正文").unwrap();
+        assert_eq!(meta.title.as_deref(), Some("标题"));
+        assert_eq!(body, "正文");
         assert_eq!(line, 5);
     }
 

@@ -183,6 +183,18 @@ impl Lexicon {
         &self.synonyms
     }
 
+    /// How rare a word is in everyday Chinese, from 0.1 (用, 今天) to 1.0 (比特币, 红烧肉), judged by
+    /// its frequency in jieba's general dictionary.
+    pub fn rarity(&self, word: &str) -> f32 {
+        // Sum of the frequencies in jieba's dictionary, and the log-rarity range mapped to 0.1–1.
+        const DICTIONARY_TOTAL: f64 = 60_101_967.0;
+        const COMMON: f64 = 7.0;
+        const RARE: f64 = 12.0;
+        let frequency = self.jieba.suggest_freq(word).max(1) as f64;
+        let log_rarity = (DICTIONARY_TOTAL / frequency).ln();
+        (((log_rarity - COMMON) / (RARE - COMMON)) as f32).clamp(0.1, 1.0)
+    }
+
     /// Cuts normalised text into words, in order (precise mode: no overlapping sub-words).
     pub fn words<'a>(&self, text: &'a str) -> Vec<&'a str> {
         self.jieba

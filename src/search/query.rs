@@ -260,17 +260,12 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
             || word.starts_with('几') && word.chars().count() <= 2
         {
             analysis.wants_figure = true;
-            let measure = word.trim_start_matches("多少").trim_start_matches('几');
-            let measure = if measure.is_empty() {
-                words.get(i).copied().unwrap_or("")
-            } else {
-                measure
-            };
-            if let Some(unit) = measure_word_class(measure) {
+            let attached = word.trim_start_matches("多少").trim_start_matches('几');
+            if let Some(unit) = measure_word_class(attached) {
                 analysis.unit = Some(unit);
-                if measure == words.get(i).copied().unwrap_or("") {
-                    i += 1;
-                }
+            } else if let Some(unit) = words.get(i).and_then(|next| measure_word_class(next)) {
+                analysis.unit = Some(unit);
+                i += 1;
             }
             continue;
         }
@@ -318,21 +313,15 @@ fn year_of(word: &str) -> Option<String> {
     .then(|| digits.to_string())
 }
 
-/// The unit class of the measure word after 多少 / 几.
+/// The unit class of a measure word after 多少 / 几 ("人", "次", "个月"); `None` for other words.
 fn measure_word_class(word: &str) -> Option<UnitClass> {
-    let first = word.chars().next()?;
-    Some(match first {
-        '人' | '名' | '位' => UnitClass::People,
-        '钱' | '元' | '块' => UnitClass::Money,
-        '次' | '回' => UnitClass::Times,
-        '个' | '条' | '张' | '起' | '件' | '笔' | '家' | '户' | '部' | '台' | '万' | '亿' => {
-            if word.starts_with("个月") {
-                UnitClass::Duration
-            } else {
-                UnitClass::Items
-            }
-        }
-        '天' | '月' | '年' => UnitClass::Duration,
+    Some(match word {
+        "人" | "名" | "位" | "个人" => UnitClass::People,
+        "钱" | "元" | "块" | "块钱" | "亿元" | "万元" => UnitClass::Money,
+        "次" | "回" | "遍" => UnitClass::Times,
+        "个" | "条" | "张" | "起" | "件" | "笔" | "家" | "户" | "部" | "台" | "万" | "亿"
+        | "种" | "项" => UnitClass::Items,
+        "天" | "个月" | "月" | "年" | "周" => UnitClass::Duration,
         _ => return None,
     })
 }
@@ -376,6 +365,9 @@ mod tests {
         assert_eq!(a.unit, Some(UnitClass::People));
         let a = analyze("被骗了多少钱", &lexicon());
         assert_eq!(a.unit, Some(UnitClass::Money));
+        let a = analyze("北京有多少人口", &lexicon());
+        assert_eq!(a.unit, None);
+        assert!(a.terms.iter().any(|t| t.text == "人口"));
     }
 
     #[test]
