@@ -50,10 +50,23 @@ pub enum Command {
         /// The message; the words are joined with spaces.
         text: Vec<String>,
     },
+    /// Run the Telegram bot (configuration from the environment and .env; see .env.example).
+    Run,
+    /// Print the maintainers' report: most asked, unanswered and down-voted questions.
+    Feedback {
+        /// How many questions to list per section.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
 }
 
 /// Runs a parsed command line. Exit codes: 0 ok, 1 problems found, 2 could not run.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run => return run_bot(cli.knowledge),
+        Command::Feedback { limit } => return feedback(limit),
+        _ => {}
+    }
     let knowledge = config::knowledge_dir(cli.knowledge);
     match cli.command {
         Command::Ask {
@@ -72,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check => check(&knowledge),
         Command::Eval { file } => eval(&knowledge, &file),
         Command::Scan { json, text } => scan(&knowledge, json, &text.join(" ")),
+        Command::Run | Command::Feedback { .. } => unreachable!("handled above"),
     }
 }
 
@@ -95,6 +109,56 @@ fn scan(knowledge: &std::path::Path, json: bool, message: &str) -> anyhow::Resul
         };
         let _ = writeln!(out, "{rendered}").and_then(|()| out.flush());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads `.env` (if any) into the environment. A missing `.env` is normal; a broken one is not.
+fn load_dotenv() -> anyhow::Result<()> {
+    match dotenvy::dotenv() {
+        Err(err) if !err.not_found() => anyhow::bail!(".env: {err}"),
+        _ => Ok(()),
+    }
+}
+
+/// `.env` (if any) into the environment, then the bot's configuration from it.
+fn bot_environment(knowledge: Option<PathBuf>) -> anyhow::Result<crate::bot::config::BotConfig> {
+    load_dotenv()?;
+    Ok(crate::bot::config::BotConfig::from_env(knowledge)?)
+}
+
+fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn run_bot(knowledge: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let config = bot_environment(knowledge)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    tokio_runtime()?.block_on(crate::bot::run(config))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn feedback(limit: usize) -> anyhow::Result<ExitCode> {
+    load_dotenv()?;
+    let data_dir = std::env::var_os("DATA_DIR")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from("data"), PathBuf::from);
+    let database_url = std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty());
+    let report = tokio_runtime()?.block_on(async {
+        let store = crate::store::Store::open(&data_dir, database_url.as_deref()).await?;
+        let report = store.report(limit).await;
+        store.close().await;
+        report
+    })?;
+    print!("{report}");
     Ok(ExitCode::SUCCESS)
 }
 

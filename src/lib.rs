@@ -23,3 +23,4 @@ pub mod normalize;
 pub mod render;
 pub mod scam;
 pub mod search;
+pub mod store;
