@@ -6,11 +6,15 @@
 //! both understand. People are never stored: a user id is kept only as a salted hash, the salt
 //! generated once and kept in the database itself. The schema grows by appending to
 //! [`MIGRATIONS`]; each database records which versions it has applied.
+//!
+//! It also keeps the per-chat settings of scam warnings: which groups opted in to auto-warn, and
+//! which chats get a daily warning card (at what time, and the last day one was delivered, so a
+//! restart never sends twice).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Row};
@@ -49,12 +53,13 @@ pub struct Migration {
 }
 
 /// The schema, oldest first. Never edit an applied migration: append a new one.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "questions, feedback and the user-hash salt",
-    statements: &[
-        "CREATE TABLE store_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        "CREATE TABLE questions (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "questions, feedback and the user-hash salt",
+        statements: &[
+            "CREATE TABLE store_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE questions (
             id BIGINT PRIMARY KEY,
             asked_at BIGINT NOT NULL,
             chat_type TEXT NOT NULL,
@@ -63,16 +68,30 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             question_key TEXT NOT NULL,
             answered BIGINT NOT NULL
         )",
-        "CREATE INDEX questions_by_key ON questions (question_key)",
-        "CREATE TABLE feedback (
+            "CREATE INDEX questions_by_key ON questions (question_key)",
+            "CREATE TABLE feedback (
             question_id BIGINT NOT NULL,
             user_hash TEXT NOT NULL,
             verdict BIGINT NOT NULL,
             given_at BIGINT NOT NULL,
             PRIMARY KEY (question_id, user_hash)
         )",
-    ],
-}];
+        ],
+    },
+    Migration {
+        version: 2,
+        name: "group auto-warn settings and daily tip subscriptions",
+        statements: &[
+            "CREATE TABLE autowarn_chats (chat_id BIGINT PRIMARY KEY, enabled_at BIGINT NOT NULL)",
+            "CREATE TABLE tip_subscriptions (
+            chat_id BIGINT PRIMARY KEY,
+            thread_id BIGINT,
+            minute_of_day BIGINT NOT NULL,
+            last_delivered TEXT
+        )",
+        ],
+    },
+];
 
 /// A question as the bot received it.
 #[derive(Debug, Clone)]
@@ -265,10 +284,146 @@ impl Store {
         })
     }
 
+    /// Questions asked since `since`: (answered, unanswered).
+    pub async fn questions_since(&self, since: DateTime<Utc>) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(CASE WHEN answered <> 0 THEN 1 END), COUNT(CASE WHEN answered = 0 THEN 1 END)
+             FROM questions WHERE asked_at >= $1",
+        )
+        .bind(since.timestamp())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
+    }
+
+    /// Turns a group's auto-warn on or off.
+    pub async fn set_autowarn(&self, chat: i64, enabled: bool) -> Result<(), StoreError> {
+        let query = if enabled {
+            sqlx::query(
+                "INSERT INTO autowarn_chats (chat_id, enabled_at) VALUES ($1, $2)
+                 ON CONFLICT (chat_id) DO NOTHING",
+            )
+            .bind(chat)
+            .bind(Utc::now().timestamp())
+        } else {
+            sqlx::query("DELETE FROM autowarn_chats WHERE chat_id = $1").bind(chat)
+        };
+        query.execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether a group opted in to auto-warn (off unless turned on).
+    pub async fn autowarn_enabled(&self, chat: i64) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT chat_id FROM autowarn_chats WHERE chat_id = $1")
+            .bind(chat)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Subscribes a chat to the daily card, or changes its time (replacing the old subscription).
+    pub async fn subscribe(&self, subscription: &TipSubscription) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO tip_subscriptions (chat_id, thread_id, minute_of_day, last_delivered)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (chat_id) DO UPDATE SET thread_id = excluded.thread_id,
+                minute_of_day = excluded.minute_of_day, last_delivered = excluded.last_delivered",
+        )
+        .bind(subscription.chat)
+        .bind(subscription.thread)
+        .bind(i64::from(subscription.minute_of_day))
+        .bind(subscription.last_delivered.map(|day| day.to_string()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends a chat's subscription; false when it had none.
+    pub async fn unsubscribe(&self, chat: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM tip_subscriptions WHERE chat_id = $1")
+            .bind(chat)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// A chat's subscription, if it has one.
+    pub async fn subscription(&self, chat: i64) -> Result<Option<TipSubscription>, StoreError> {
+        let row = sqlx::query(
+            "SELECT chat_id, thread_id, minute_of_day, last_delivered FROM tip_subscriptions
+             WHERE chat_id = $1",
+        )
+        .bind(chat)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(subscription_from_row).transpose()?)
+    }
+
+    /// Subscriptions whose time of day has come on `today` (local date) and that have not had
+    /// today's card yet.
+    pub async fn due_subscriptions(
+        &self,
+        today: NaiveDate,
+        minute_of_day: u16,
+    ) -> Result<Vec<TipSubscription>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT chat_id, thread_id, minute_of_day, last_delivered FROM tip_subscriptions
+             WHERE minute_of_day <= $1 AND (last_delivered IS NULL OR last_delivered <> $2)
+             ORDER BY chat_id",
+        )
+        .bind(i64::from(minute_of_day))
+        .bind(today.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(subscription_from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Claims today's delivery for a chat: true for exactly one caller per chat and day (also
+    /// across replicas sharing the database), who then sends the card.
+    pub async fn claim_delivery(&self, chat: i64, today: NaiveDate) -> Result<bool, StoreError> {
+        let claimed = sqlx::query(
+            "UPDATE tip_subscriptions SET last_delivered = $1
+             WHERE chat_id = $2 AND (last_delivered IS NULL OR last_delivered <> $1)",
+        )
+        .bind(today.to_string())
+        .bind(chat)
+        .execute(&self.pool)
+        .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+
     /// Closes the pool, waiting for queries in flight.
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A chat's daily warning card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TipSubscription {
+    pub chat: i64,
+    /// The forum topic to post in, if the chat subscribed from one.
+    pub thread: Option<i32>,
+    /// When to deliver, in minutes after local midnight (China time).
+    pub minute_of_day: u16,
+    /// The last local date a card was delivered.
+    pub last_delivered: Option<NaiveDate>,
+}
+
+fn subscription_from_row(row: &sqlx::any::AnyRow) -> Result<TipSubscription, sqlx::Error> {
+    let minute: i64 = row.try_get(2)?;
+    let thread: Option<i64> = row.try_get(1)?;
+    let last: Option<String> = row.try_get(3)?;
+    Ok(TipSubscription {
+        chat: row.try_get(0)?,
+        thread: thread.and_then(|t| i32::try_from(t).ok()),
+        minute_of_day: u16::try_from(minute).unwrap_or(0),
+        // A date the bot did not write reads as "never delivered".
+        last_delivered: last.and_then(|day| day.parse().ok()),
+    })
 }
 
 /// How questions are grouped in the report: case, width and spacing ignored.
@@ -457,6 +612,77 @@ mod tests {
             Some("拦截了多少涉诈电话")
         );
         assert_eq!(store.question_text(1).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn autowarn_is_off_by_default_and_toggles() {
+        let (_dir, store) = temp_store().await;
+        assert!(!store.autowarn_enabled(-5).await.unwrap());
+        store.set_autowarn(-5, true).await.unwrap();
+        store.set_autowarn(-5, true).await.unwrap();
+        assert!(store.autowarn_enabled(-5).await.unwrap());
+        assert!(!store.autowarn_enabled(-6).await.unwrap());
+        store.set_autowarn(-5, false).await.unwrap();
+        assert!(!store.autowarn_enabled(-5).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_subscription_is_due_once_a_day_and_survives_reopening() {
+        let (dir, store) = temp_store().await;
+        let day: NaiveDate = "2026-11-27".parse().unwrap();
+        let subscription = TipSubscription {
+            chat: -9,
+            thread: Some(3),
+            minute_of_day: 9 * 60,
+            last_delivered: None,
+        };
+        store.subscribe(&subscription).await.unwrap();
+        assert!(
+            store
+                .due_subscriptions(day, 8 * 60 + 59)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.due_subscriptions(day, 9 * 60).await.unwrap(),
+            vec![subscription.clone()]
+        );
+        assert!(store.claim_delivery(-9, day).await.unwrap());
+        assert!(
+            !store.claim_delivery(-9, day).await.unwrap(),
+            "claimed once a day"
+        );
+        assert!(
+            store
+                .due_subscriptions(day, 23 * 60)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        store.close().await;
+
+        let reopened = Store::open(&dir.path().join("data"), None).await.unwrap();
+        let kept = reopened.subscription(-9).await.unwrap().unwrap();
+        assert_eq!(kept.last_delivered, Some(day));
+        let next_day = day.succ_opt().unwrap();
+        assert_eq!(
+            reopened
+                .due_subscriptions(next_day, 9 * 60)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(reopened.unsubscribe(-9).await.unwrap());
+        assert!(!reopened.unsubscribe(-9).await.unwrap());
+        assert!(
+            reopened
+                .due_subscriptions(next_day, 9 * 60)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[tokio::test]
