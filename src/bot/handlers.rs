@@ -1,6 +1,8 @@
-//! Message handlers: what a message is (a question, a command, chatter, a photo…) and the reply.
-//! Private chats: every text is a question. Groups: only messages addressed to the bot — a
-//! command, a mention, or a reply to one of its messages — everything else is ignored.
+//! Message handlers: what a message is (a question, a command, a message to check for scams,
+//! chatter, a photo…) and the reply.
+//! Private chats: a forwarded message, or one with a link, is checked for scams; every other text
+//! is a question. Groups: messages addressed to the bot — a command, a mention, or a reply to one
+//! of its messages — are answered; other messages are only looked at for the opt-in auto-warn.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,7 +14,7 @@ use teloxide::utils::command::{BotCommands, ParseError};
 use crate::bot::commands::Command;
 use crate::bot::flood::FloodVerdict;
 use crate::bot::send::{ReplyTarget, send_html, send_text};
-use crate::bot::{AppState, BotError, HandlerError, TelegramApi, text};
+use crate::bot::{AppState, BotError, HandlerError, TelegramApi, admin, text, tips, warnings};
 use crate::render::telegram::{answer_keyboard, answer_page, escape_html};
 use crate::store::{AskedQuestion, new_question_id};
 
@@ -24,6 +26,10 @@ pub const QUESTION_CHARS: usize = 500;
 pub enum Incoming {
     Question(String),
     Command(Command),
+    /// A message to check for scams: forwarded, or with a link, in a private chat.
+    Scan(String),
+    /// Group talk not addressed to the bot (only auto-warn looks at it).
+    GroupChatter(String),
     /// `/ask` without a question.
     AskUsage,
     /// A photo, sticker, voice… in a private chat.
@@ -51,12 +57,19 @@ pub fn classify(message: &Message, me: &Me) -> Incoming {
     }
     let Some(text) = message.text() else {
         let user_content = matches!(message.kind, MessageKind::Common(_));
-        return if private && user_content {
-            Incoming::NonText
-        } else {
-            Incoming::Ignore
+        // A forwarded photo or file with a caption is as worth checking as forwarded text.
+        return match crate::bot::warnings::message_words(message) {
+            Some(caption) if private && message.forward_origin().is_some() => {
+                Incoming::Scan(caption.trim().to_string())
+            }
+            Some(caption) if group && user_content => Incoming::GroupChatter(caption.to_string()),
+            _ if private && user_content => Incoming::NonText,
+            _ => Incoming::Ignore,
         };
     };
+    if private && (message.forward_origin().is_some() || has_link(message, text)) {
+        return Incoming::Scan(text.trim().to_string());
+    }
     if text.starts_with('/') {
         return match Command::parse(text, me.username()) {
             Ok(Command::Ask(question)) if question.trim().is_empty() => Incoming::AskUsage,
@@ -84,8 +97,42 @@ pub fn classify(message: &Message, me: &Me) -> Incoming {
     if replies_to_me {
         Incoming::Question(text.trim().to_string())
     } else {
-        Incoming::Ignore
+        Incoming::GroupChatter(text.to_string())
     }
+}
+
+/// Whether a message holds a link: a URL Telegram marked, a hidden link, or a bare `http(s)://`.
+fn has_link(message: &Message, text: &str) -> bool {
+    let marked = message.entities().unwrap_or_default().iter().any(|entity| {
+        matches!(
+            entity.kind,
+            MessageEntityKind::Url | MessageEntityKind::TextLink { .. }
+        )
+    });
+    marked || {
+        let lower = text.to_ascii_lowercase();
+        lower.contains("http://") || lower.contains("https://")
+    }
+}
+
+/// Whether the sender may change group settings: an admin or the owner (asked of Telegram with
+/// getChatMember), or an anonymous admin posting as the group itself.
+pub async fn sender_is_group_admin<R: TelegramApi>(
+    bot: &R,
+    message: &Message,
+) -> Result<bool, BotError> {
+    if message
+        .sender_chat
+        .as_ref()
+        .is_some_and(|sender| sender.id == message.chat.id)
+    {
+        return Ok(true);
+    }
+    let Some(user) = message.from.as_ref() else {
+        return Ok(false);
+    };
+    let member = bot.get_chat_member(message.chat.id, user.id).await?;
+    Ok(member.is_privileged())
 }
 
 /// The text with the bot's mentions taken out, if the message mentions the bot.
@@ -136,6 +183,10 @@ async fn handle_message<R: TelegramApi>(
         Incoming::Ignore => Ok(()),
         Incoming::Question(question) => answer_question(bot, message, state, &question).await,
         Incoming::Command(command) => run_command(bot, message, state, command).await,
+        Incoming::Scan(words) => warnings::send_check(bot, message, state, &words).await,
+        Incoming::GroupChatter(words) => {
+            warnings::on_group_chatter(bot, message, state, &words).await
+        }
         Incoming::AskUsage => send_text(bot, target, text::ASK_USAGE).await,
         Incoming::NonText => send_text(bot, target, text::NON_TEXT_HINT).await,
         Incoming::UnknownCommand => send_text(bot, target, text::UNKNOWN_COMMAND).await,
@@ -197,11 +248,7 @@ async fn run_command<R: TelegramApi>(
     command: Command,
 ) -> Result<(), BotError> {
     let target = ReplyTarget::to(message, !message.chat.is_private());
-    let is_admin = message
-        .from
-        .as_ref()
-        .is_some_and(|user| state.admin_ids.contains(&user.id.0));
-    if command.is_admin_only() && !is_admin {
+    if command.is_admin_only() && !state.is_admin(message.from.as_ref()) {
         return send_text(bot, target, text::ADMIN_ONLY).await;
     }
     let html = match command {
@@ -211,8 +258,19 @@ async fn run_command<R: TelegramApi>(
             let report = state.store.report(10).await?;
             format!("<pre>{}</pre>", escape_html(&report.to_string()))
         }
+        Command::Stats => admin::stats_html(state).await,
+        Command::Reload => admin::reload_html(state).await,
         // Classified as a question or a usage hint before it gets here.
         Command::Ask(question) => return answer_question(bot, message, state, &question).await,
+        Command::Check(text) => return warnings::check_command(bot, message, state, &text).await,
+        Command::Autowarn(setting) => {
+            return warnings::autowarn_command(bot, message, state, &setting).await;
+        }
+        Command::Tip(topic) => return tips::tip_command(bot, message, state, &topic).await,
+        Command::Subscribe(time) => {
+            return tips::subscribe_command(bot, message, state, &time).await;
+        }
+        Command::Unsubscribe => return tips::unsubscribe_command(bot, message, state).await,
     };
     send_html(bot, target, &html, None).await.map(drop)
 }

@@ -6,6 +6,7 @@
 //! ([`TelegramApi`]): production wraps it in teloxide's `Throttle` (rate limits, `RetryAfter`
 //! honoured), tests may use the bare client to measure the handlers' own latency.
 
+pub mod admin;
 pub mod buttons;
 pub mod commands;
 pub mod config;
@@ -14,9 +15,13 @@ pub mod handlers;
 pub mod inline;
 pub mod send;
 pub mod text;
+pub mod tips;
+pub mod warnings;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use teloxide::adaptors::Throttle;
@@ -32,6 +37,8 @@ use crate::bot::config::BotConfig;
 use crate::bot::flood::FloodGuard;
 use crate::bot::inline::InlineCache;
 use crate::bot::send::{ReplyTarget, send_text};
+use crate::bot::warnings::Cooldown;
+use crate::scam::Scanner;
 use crate::store::{Store, StoreError};
 
 /// A Bot API client the handlers can use: teloxide's `Bot`, or `Bot` behind adaptors. The
@@ -45,6 +52,7 @@ pub trait TelegramApi:
         AnswerCallbackQuery: Send,
         AnswerInlineQuery: Send,
         GetUpdates: Send,
+        GetChatMember: Send,
     > + Clone
     + Send
     + Sync
@@ -60,6 +68,7 @@ impl<T> TelegramApi for T where
             AnswerCallbackQuery: Send,
             AnswerInlineQuery: Send,
             GetUpdates: Send,
+            GetChatMember: Send,
         > + Clone
         + Send
         + Sync
@@ -67,26 +76,71 @@ impl<T> TelegramApi for T where
 {
 }
 
+/// At most one unprompted auto-warn reply per group within this time.
+pub const AUTOWARN_COOLDOWN: Duration = Duration::from_secs(5 * 60);
+
 /// What every handler shares.
 pub struct AppState {
     /// The answer engine; swapped whole when the knowledge is reloaded, read once per update.
     pub engine: Arc<ArcSwap<Engine>>,
+    /// When the engine in `engine` was built (for `/stats`); set by [`AppState::replace_engine`].
+    engine_built_at: Mutex<Instant>,
+    /// The scam scanner; swapped with the engine on `/reload` (its patterns live beside the
+    /// articles).
+    pub scanner: ArcSwap<Scanner>,
+    /// The knowledge folder `/reload` and the admin `/check` read.
+    pub knowledge_dir: PathBuf,
     pub store: Store,
     pub flood: FloodGuard,
     pub inline_cache: InlineCache,
+    /// When each group last got an unprompted auto-warn reply.
+    pub autowarn_cooldown: Cooldown,
     /// Telegram user ids allowed to use admin commands.
     pub admin_ids: Vec<u64>,
 }
 
 impl AppState {
-    pub fn new(engine: Arc<ArcSwap<Engine>>, store: Store, admin_ids: Vec<u64>) -> AppState {
+    /// The state for an engine (just built) and scanner loaded from `knowledge_dir`.
+    pub fn new(
+        engine: Arc<ArcSwap<Engine>>,
+        scanner: Scanner,
+        knowledge_dir: PathBuf,
+        store: Store,
+        admin_ids: Vec<u64>,
+    ) -> AppState {
         AppState {
             engine,
+            engine_built_at: Mutex::new(Instant::now()),
+            scanner: ArcSwap::from_pointee(scanner),
+            knowledge_dir,
             store,
             flood: FloodGuard::default(),
             inline_cache: InlineCache::default(),
+            autowarn_cooldown: Cooldown::new(AUTOWARN_COOLDOWN),
             admin_ids,
         }
+    }
+
+    /// Serves `engine` from now on and restarts the index age.
+    pub fn replace_engine(&self, engine: Engine) {
+        self.engine.store(Arc::new(engine));
+        *self
+            .engine_built_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+    }
+
+    /// How long ago the engine being served was built.
+    pub fn index_age(&self) -> Duration {
+        self.engine_built_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .elapsed()
+    }
+
+    /// Whether `user` is one of the maintainers (`ADMIN_IDS`).
+    pub fn is_admin(&self, user: Option<&teloxide::types::User>) -> bool {
+        user.is_some_and(|user| self.admin_ids.contains(&user.id.0))
     }
 }
 
@@ -158,6 +212,8 @@ pub enum RunError {
     #[error(transparent)]
     Engine(#[from] crate::answer::EngineError),
     #[error(transparent)]
+    Patterns(#[from] crate::scam::PatternError),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{name}: not a valid URL: {problem}")]
     Url { name: &'static str, problem: String },
@@ -202,6 +258,7 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
         "knowledge loaded from {}",
         config.knowledge_dir.display()
     );
+    let scanner = Scanner::for_knowledge(&config.knowledge_dir)?;
     let store = Store::open(&config.data_dir, config.database_url.as_deref()).await?;
     let bot = telegram_client(&config)?;
     let me = bot.get_me().await.map_err(|err| match err {
@@ -215,9 +272,12 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
     }
     let state = Arc::new(AppState::new(
         Arc::new(ArcSwap::from_pointee(engine)),
+        scanner,
+        config.knowledge_dir.clone(),
         store.clone(),
         config.admin_ids.clone(),
     ));
+    let daily_tips = tokio::spawn(tips::deliver_daily(bot.clone(), state.clone()));
     let mut dispatcher = dispatcher(bot.clone(), state);
     let shutdown = dispatcher.shutdown_token();
     tokio::spawn(async move {
@@ -247,6 +307,7 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
                 .await;
         }
     }
+    daily_tips.abort();
     store.close().await;
     Ok(())
 }

@@ -45,3 +45,49 @@ pub const BUTTON_EXPIRED: &str = "这个按钮已过期，请重新提问。";
 
 /// Toast when the source paragraph is gone (the knowledge changed).
 pub const PARAGRAPH_GONE: &str = "原文已更新，请重新提问。";
+
+/// A bare `/check` (no text, not a reply).
+pub const CHECK_USAGE: &str = "用法：/check 可疑消息的文字；或者回复那条消息，发送 /check。\n\
+私聊里直接转发可疑消息给我也可以。";
+
+/// `/check` as a reply to a message without text (a photo without caption, a sticker…).
+pub const CHECK_NO_TEXT: &str = "这条消息没有文字，我只能检查文字内容。";
+
+/// Heading of an unprompted warning in a group with auto-warn on.
+pub const AUTOWARN_HEADING: &str = "🚨 反诈提醒：这条消息有明显的诈骗特征，请大家不要照做。";
+
+/// `/autowarn` with something other than on/off.
+pub const AUTOWARN_USAGE: &str = "用法：/autowarn on 开启，/autowarn off 关闭。\
+开启后，我只会回复高风险的消息，其他聊天不打扰。";
+
+/// `/autowarn` in a private chat.
+pub const AUTOWARN_GROUPS_ONLY: &str =
+    "自动提醒只能在群里开启：把我加进群，由群管理员发送 /autowarn on。";
+
+/// `/autowarn on` done.
+pub const AUTOWARN_ON: &str = "✅ 已开启自动提醒：我会回复本群中高风险的诈骗消息（每隔几分钟最多一次），\
+其他消息不打扰。需要关闭隐私模式或给我管理员权限，我才能看到群消息。发送 /autowarn off 关闭。";
+
+/// `/autowarn off` done.
+pub const AUTOWARN_OFF: &str = "已关闭自动提醒。";
+
+/// A group setting changed by someone who is not a group admin.
+pub const GROUP_ADMINS_ONLY: &str = "只有群管理员可以更改这个设置。";
+
+/// `/tip` with a topic that matches no card; the topics follow.
+pub const TIP_UNKNOWN_TOPIC: &str = "没有找到这个主题的提示。可选主题：";
+
+/// `/subscribe` with a time that is not HH:MM.
+pub const SUBSCRIBE_USAGE: &str = "用法：/subscribe 或 /subscribe 08:30（北京时间，24 小时制）。";
+
+/// `/unsubscribe` done.
+pub const UNSUBSCRIBED: &str = "已停止每日防骗提示。";
+
+/// `/unsubscribe` without a subscription.
+pub const NOT_SUBSCRIBED: &str = "这个聊天没有订阅每日防骗提示。";
+
+/// Heading of the daily card.
+pub const DAILY_TIP_HEADING: &str = "📅 每日防骗提示";
+
+/// `/reload` could not read the knowledge at all; the error follows.
+pub const RELOAD_FAILED: &str = "重新加载失败，仍在使用原来的知识库：";

@@ -11,6 +11,7 @@ use std::sync::{Arc, LazyLock};
 use arc_swap::ArcSwap;
 use fanzha_bot::answer::Engine;
 use fanzha_bot::bot::{AppState, TelegramApi, dispatcher};
+use fanzha_bot::scam::Scanner;
 use fanzha_bot::store::Store;
 use serde_json::{Value, json};
 use teloxide::Bot;
@@ -27,6 +28,10 @@ pub static ENGINE: LazyLock<Arc<Engine>> = LazyLock::new(|| {
     let (engine, _problems) = Engine::load(&repo().join("knowledge")).expect("knowledge loads");
     Arc::new(engine)
 });
+
+/// The scanner on the shipped patterns, loaded once per test binary.
+pub static SCANNER: LazyLock<Scanner> =
+    LazyLock::new(|| Scanner::for_knowledge(&repo().join("knowledge")).expect("patterns load"));
 
 /// A running dispatcher against a mock API, with its own database.
 pub struct Harness {
@@ -49,6 +54,8 @@ impl Harness {
         let store = Store::open(data.path(), None).await.unwrap();
         let state = Arc::new(AppState::new(
             Arc::new(ArcSwap::new(ENGINE.clone())),
+            SCANNER.clone(),
+            repo().join("knowledge"),
             store,
             vec![ADMIN],
         ));

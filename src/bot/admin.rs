@@ -1,0 +1,213 @@
+//! The maintainers' commands (only for `ADMIN_IDS`; the handlers refuse everyone else before
+//! getting here): `/stats`, `/reload`, and the knowledge report of a bare `/check`.
+//!
+//! Loading the knowledge builds a whole index, so it runs on the blocking pool, never on the
+//! async workers that answer questions; the engine being served is replaced only once the new one
+//! is complete.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+
+use crate::answer::{Engine, EngineError};
+use crate::bot::AppState;
+use crate::bot::tips::china_time;
+use crate::knowledge::Problem;
+use crate::render::telegram::{MESSAGE_LIMIT, escape_html};
+use crate::scam::{PatternError, Scanner};
+
+/// At most this many problems are listed in one reply; the rest are counted.
+const PROBLEMS_SHOWN: usize = 20;
+
+/// The knowledge folder, loaded afresh: the engine (or why none could be built), the scanner
+/// (or why its patterns are broken), and the problems found in the articles.
+struct Loaded {
+    engine: Result<(Engine, Vec<Problem>), EngineError>,
+    scanner: Result<Scanner, PatternError>,
+}
+
+fn load(dir: &Path) -> Loaded {
+    Loaded {
+        engine: Engine::load(dir),
+        scanner: Scanner::for_knowledge(dir),
+    }
+}
+
+/// Loads the knowledge on the blocking pool. A panic inside reads as "could not load".
+async fn load_off_runtime(dir: &Path) -> Option<Loaded> {
+    let dir = dir.to_path_buf();
+    match tokio::task::spawn_blocking(move || load(&dir)).await {
+        Ok(loaded) => Some(loaded),
+        Err(err) => {
+            tracing::error!("loading the knowledge failed: {err}");
+            None
+        }
+    }
+}
+
+/// `/stats`: documents, passages, figures, today's questions, index age.
+pub async fn stats_html(state: &AppState) -> String {
+    let stats = state.engine.load().stats();
+    let today = match questions_today(state).await {
+        Ok((answered, unanswered)) => {
+            format!("今天已回答 {answered} 个问题，未能回答 {unanswered} 个")
+        }
+        Err(err) => format!("今天的提问统计不可用：{}", escape_html(&err.to_string())),
+    };
+    format!(
+        "📈 <b>统计</b>\n文章 {} 篇，段落 {} 个，数字 {} 个\n{today}\n索引建于 {} 前",
+        stats.documents,
+        stats.passages,
+        stats.figures,
+        human_duration(state.index_age())
+    )
+}
+
+/// Questions since midnight, China time: (answered, unanswered).
+async fn questions_today(state: &AppState) -> Result<(i64, i64), crate::store::StoreError> {
+    let now = Utc::now();
+    let local = china_time(now);
+    let since_midnight = local - local.date().and_time(chrono::NaiveTime::MIN);
+    let midnight = now - TimeDelta::seconds(since_midnight.num_seconds());
+    state.store.questions_since(midnight).await
+}
+
+/// "3 天 2 小时", "5 分钟", "12 秒": the largest two units.
+fn human_duration(age: Duration) -> String {
+    let seconds = age.as_secs();
+    let (days, hours, minutes) = (seconds / 86_400, seconds / 3600 % 24, seconds / 60 % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds} 秒"),
+        (0, 0, m) => format!("{m} 分钟"),
+        (0, h, m) => format!("{h} 小时 {m} 分钟"),
+        (d, h, _) => format!("{d} 天 {h} 小时"),
+    }
+}
+
+/// `/reload`: rebuilds the engine (and the scanner) from the knowledge folder and swaps them in.
+/// What cannot be loaded is reported and the previous version keeps being served.
+pub async fn reload_html(state: &AppState) -> String {
+    let Some(loaded) = load_off_runtime(&state.knowledge_dir).await else {
+        return format!("{}（内部错误）", crate::bot::text::RELOAD_FAILED);
+    };
+    let mut html = String::new();
+    match loaded.engine {
+        Ok((engine, problems)) => {
+            let stats = engine.stats();
+            state.replace_engine(engine);
+            html.push_str(&format!(
+                "🔄 <b>已重新加载</b>：文章 {} 篇，段落 {} 个，数字 {} 个",
+                stats.documents, stats.passages, stats.figures
+            ));
+            html.push_str(&problems_html(&problems));
+        }
+        Err(err) => {
+            html.push_str(crate::bot::text::RELOAD_FAILED);
+            html.push_str(&escape_html(&err.to_string()));
+        }
+    }
+    match loaded.scanner {
+        Ok(scanner) => state.scanner.store(std::sync::Arc::new(scanner)),
+        Err(err) => html.push_str(&format!(
+            "\n诈骗特征文件有误，仍用原来的：\n<code>{}</code>",
+            escape_html(&err.to_string())
+        )),
+    }
+    trim_to_message(html)
+}
+
+/// A bare `/check` from an admin: the `check` report of the knowledge folder (problems as
+/// `path:line: message`), trimmed to fit one message. Nothing is swapped in.
+pub async fn knowledge_report(state: &AppState) -> String {
+    let Some(loaded) = load_off_runtime(&state.knowledge_dir).await else {
+        return "检查失败（内部错误）。".to_string();
+    };
+    let mut html = String::from("🔎 <b>知识库检查</b>\n");
+    match loaded.engine {
+        Ok((engine, problems)) => {
+            let stats = engine.stats();
+            html.push_str(&format!(
+                "文章 {} 篇，段落 {} 个，数字 {} 个",
+                stats.documents, stats.passages, stats.figures
+            ));
+            html.push_str(&problems_html(&problems));
+            if problems.is_empty() {
+                html.push_str("\n没有发现问题。");
+            }
+        }
+        Err(err) => html.push_str(&escape_html(&err.to_string())),
+    }
+    if let Err(err) = loaded.scanner {
+        html.push_str(&format!("\n<code>{}</code>", escape_html(&err.to_string())));
+    }
+    trim_to_message(html)
+}
+
+/// The problems as `path:line: message` lines in a `<pre>` block, at most [`PROBLEMS_SHOWN`].
+fn problems_html(problems: &[Problem]) -> String {
+    if problems.is_empty() {
+        return String::new();
+    }
+    let lines: Vec<String> = problems
+        .iter()
+        .take(PROBLEMS_SHOWN)
+        .map(|problem| problem.to_string())
+        .collect();
+    let mut html = format!(
+        "\n{} 个问题：\n<pre>{}</pre>",
+        problems.len(),
+        escape_html(&lines.join("\n"))
+    );
+    if problems.len() > PROBLEMS_SHOWN {
+        html.push_str(&format!("\n……另有 {} 个", problems.len() - PROBLEMS_SHOWN));
+    }
+    html
+}
+
+/// One message's worth: the first part of the split HTML (split keeps tags balanced).
+fn trim_to_message(html: String) -> String {
+    let mut parts = crate::render::telegram::split_html(&html, MESSAGE_LIMIT);
+    if parts.len() <= 1 {
+        return html;
+    }
+    parts.swap_remove(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_in_two_units_at_most() {
+        assert_eq!(human_duration(Duration::from_secs(12)), "12 秒");
+        assert_eq!(human_duration(Duration::from_secs(300)), "5 分钟");
+        assert_eq!(
+            human_duration(Duration::from_secs(3 * 3600 + 60)),
+            "3 小时 1 分钟"
+        );
+        assert_eq!(
+            human_duration(Duration::from_secs(2 * 86_400 + 7200)),
+            "2 天 2 小时"
+        );
+    }
+
+    #[test]
+    fn problem_lists_are_capped_and_escaped() {
+        let problems: Vec<Problem> = (1..=25)
+            .map(|line| Problem {
+                path: "knowledge/<x>.md".into(),
+                line,
+                message: "front matter is not closed".into(),
+            })
+            .collect();
+        let html = problems_html(&problems);
+        assert!(html.contains("25 个问题"), "{html}");
+        assert!(
+            html.contains("knowledge/&lt;x&gt;.md:1: front matter"),
+            "{html}"
+        );
+        assert!(!html.contains("md:21:"), "{html}");
+        assert!(html.contains("另有 5 个"), "{html}");
+    }
+}

@@ -1,0 +1,220 @@
+//! Scam checks in Telegram: the verdict laid out as Telegram HTML, `/check` (with text, or as a
+//! reply to the message to check), forwarded messages and links in private chats, and the
+//! groups' opt-in auto-warn with its per-chat cooldown.
+//!
+//! Judging is the scanner's job ([`crate::scam`]); this module decides when to judge, what to
+//! send, and escapes everything it sends.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use teloxide::types::Message;
+
+use crate::bot::send::{ReplyTarget, send_html, send_text};
+use crate::bot::{AppState, BotError, TelegramApi, admin, handlers, text};
+use crate::render::telegram::escape_html;
+use crate::scam::{Risk, Verdict};
+
+/// At most this many red flags are listed, so the reply stays short enough to forward.
+const MAX_FLAGS_SHOWN: usize = 4;
+
+/// Remembers when each chat last got something, and allows it again after a period.
+#[derive(Debug)]
+pub struct Cooldown {
+    period: Duration,
+    last: Mutex<HashMap<i64, Instant>>,
+}
+
+impl Cooldown {
+    pub fn new(period: Duration) -> Cooldown {
+        Cooldown {
+            period,
+            last: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// True (and the period starts again) when `chat` got nothing within the period before `now`.
+    pub fn try_take(&self, chat: i64, now: Instant) -> bool {
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let period = self.period;
+        // Expired entries are dropped now and then, so the map stays as small as the busy chats.
+        if last.len() > 10_000 {
+            last.retain(|_, &mut at| now.saturating_duration_since(at) < period);
+        }
+        match last.get(&chat) {
+            Some(&at) if now.saturating_duration_since(at) < period => false,
+            _ => {
+                last.insert(chat, now);
+                true
+            }
+        }
+    }
+}
+
+/// A verdict as Telegram HTML: level and likely type, the quoted red flags, what to do.
+pub fn verdict_html(verdict: &Verdict) -> String {
+    let parts = verdict.parts();
+    let mut html = format!(
+        "{} <b>风险：{}</b> · {}",
+        parts.risk_emoji,
+        parts.risk_label,
+        escape_html(&parts.headline)
+    );
+    if !parts.flags.is_empty() {
+        html.push_str(if parts.risk == Risk::Low {
+            "\n需要留意："
+        } else {
+            "\n可疑之处："
+        });
+        for (label, quote) in parts.flags.iter().take(MAX_FLAGS_SHOWN) {
+            html.push_str(&format!(
+                "\n• {}：「{}」",
+                escape_html(label),
+                escape_html(quote)
+            ));
+        }
+    }
+    html.push_str(&format!("\n<b>建议：</b>{}", escape_html(parts.advice)));
+    html
+}
+
+/// The words of a message worth checking: its text, or a photo's or file's caption.
+pub fn message_words(message: &Message) -> Option<&str> {
+    message
+        .text()
+        .or_else(|| message.caption())
+        .filter(|words| !words.trim().is_empty())
+}
+
+/// Checks `words` and replies to `message` with the verdict.
+pub async fn send_check<R: TelegramApi>(
+    bot: &R,
+    message: &Message,
+    state: &AppState,
+    words: &str,
+) -> Result<(), BotError> {
+    let verdict = state.scanner.load().scan(words);
+    let target = ReplyTarget::to(message, !message.chat.is_private());
+    send_html(bot, target, &verdict_html(&verdict), None)
+        .await
+        .map(drop)
+}
+
+/// `/check`: the given text, else the message it replies to; a bare `/check` is the knowledge
+/// report for an admin in a private chat and the usage hint for everyone else.
+pub async fn check_command<R: TelegramApi>(
+    bot: &R,
+    message: &Message,
+    state: &AppState,
+    argument: &str,
+) -> Result<(), BotError> {
+    let target = ReplyTarget::to(message, !message.chat.is_private());
+    if !argument.trim().is_empty() {
+        return send_check(bot, message, state, argument).await;
+    }
+    if let Some(replied) = message.reply_to_message() {
+        return match message_words(replied) {
+            // The verdict answers the checked message, so the group sees which one it is about.
+            Some(words) => {
+                let verdict = state.scanner.load().scan(words);
+                let target = ReplyTarget {
+                    reply_to: Some(replied.id),
+                    ..target
+                };
+                send_html(bot, target, &verdict_html(&verdict), None)
+                    .await
+                    .map(drop)
+            }
+            None => send_text(bot, target, text::CHECK_NO_TEXT).await,
+        };
+    }
+    if message.chat.is_private() && state.is_admin(message.from.as_ref()) {
+        let report = admin::knowledge_report(state).await;
+        return send_html(bot, target, &report, None).await.map(drop);
+    }
+    send_text(bot, target, text::CHECK_USAGE).await
+}
+
+/// `/autowarn on|off`, for group admins.
+pub async fn autowarn_command<R: TelegramApi>(
+    bot: &R,
+    message: &Message,
+    state: &AppState,
+    argument: &str,
+) -> Result<(), BotError> {
+    let target = ReplyTarget::to(message, !message.chat.is_private());
+    if message.chat.is_private() {
+        return send_text(bot, target, text::AUTOWARN_GROUPS_ONLY).await;
+    }
+    let enable = match argument.trim().to_lowercase().as_str() {
+        "on" | "开" | "开启" => true,
+        "off" | "关" | "关闭" => false,
+        _ => return send_text(bot, target, text::AUTOWARN_USAGE).await,
+    };
+    if !handlers::sender_is_group_admin(bot, message).await? {
+        return send_text(bot, target, text::GROUP_ADMINS_ONLY).await;
+    }
+    state.store.set_autowarn(message.chat.id.0, enable).await?;
+    let reply = if enable {
+        text::AUTOWARN_ON
+    } else {
+        text::AUTOWARN_OFF
+    };
+    send_text(bot, target, reply).await
+}
+
+/// A group message not addressed to the bot: warned about only when the group opted in, the
+/// message is rated high, and the group's cooldown has passed. Silent otherwise.
+pub async fn on_group_chatter<R: TelegramApi>(
+    bot: &R,
+    message: &Message,
+    state: &AppState,
+    words: &str,
+) -> Result<(), BotError> {
+    // Scanning is cheap and in memory; the database is asked only about high-risk messages.
+    let verdict = state.scanner.load().scan(words);
+    if verdict.risk != Risk::High || !state.store.autowarn_enabled(message.chat.id.0).await? {
+        return Ok(());
+    }
+    if !state
+        .autowarn_cooldown
+        .try_take(message.chat.id.0, Instant::now())
+    {
+        return Ok(());
+    }
+    let html = format!("{}\n{}", text::AUTOWARN_HEADING, verdict_html(&verdict));
+    send_html(bot, ReplyTarget::to(message, true), &html, None)
+        .await
+        .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cooldown_allows_one_per_period_per_chat() {
+        let cooldown = Cooldown::new(Duration::from_secs(300));
+        let start = Instant::now();
+        assert!(cooldown.try_take(-1, start));
+        assert!(!cooldown.try_take(-1, start + Duration::from_secs(299)));
+        assert!(cooldown.try_take(-2, start), "other chats unaffected");
+        assert!(cooldown.try_take(-1, start + Duration::from_secs(300)));
+    }
+
+    #[test]
+    fn verdict_html_quotes_flags_and_escapes_them() {
+        let scanner = crate::scam::Scanner::builtin().unwrap();
+        let verdict =
+            scanner.scan("我是<b>公安局</b>的，你涉嫌洗钱，把钱转到安全账户 & 别告诉家人");
+        let html = verdict_html(&verdict);
+        assert!(html.contains("<b>风险：高</b>"), "{html}");
+        assert!(html.contains("安全账户"), "{html}");
+        assert!(!html.contains("<b>公安局"), "user text is escaped: {html}");
+        assert!(html.contains("建议："), "{html}");
+    }
+}
