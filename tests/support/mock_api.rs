@@ -244,6 +244,7 @@ async fn handle(
             let id = state.next_message_id.fetch_add(1, Ordering::SeqCst);
             sent_message(id, &body)
         }
+        "getChatMember" => chat_member(&body),
         "editMessageText" => {
             let id = body.get("message_id").and_then(Value::as_i64).unwrap_or(0);
             sent_message(id, &body)
@@ -329,6 +330,35 @@ fn sent_message(id: i64, body: &Value) -> Value {
         message["is_topic_message"] = json!(true);
     }
     message
+}
+
+/// The user id the mock reports as an administrator of every group; everyone else is a member.
+pub const GROUP_ADMIN: i64 = 888;
+
+/// A `ChatMember` for `getChatMember`: [`GROUP_ADMIN`] is an administrator, others members.
+fn chat_member(body: &Value) -> Value {
+    let user_id = body.get("user_id").and_then(Value::as_i64).unwrap_or(0);
+    let user = json!({ "id": user_id, "is_bot": false, "first_name": "群友" });
+    if user_id == GROUP_ADMIN {
+        json!({
+            "status": "administrator",
+            "user": user,
+            "can_be_edited": false,
+            "is_anonymous": false,
+            "can_manage_chat": true,
+            "can_delete_messages": true,
+            "can_manage_video_chats": true,
+            "can_restrict_members": true,
+            "can_promote_members": false,
+            "can_change_info": true,
+            "can_invite_users": true,
+            "can_post_stories": false,
+            "can_edit_stories": false,
+            "can_delete_stories": false
+        })
+    } else {
+        json!({ "status": "member", "user": user })
+    }
 }
 
 /// The bot as a message sender (a plain `User`).

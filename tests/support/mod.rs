@@ -39,7 +39,7 @@ pub struct Harness {
     pub state: Arc<AppState>,
     shutdown: ShutdownToken,
     dispatcher: tokio::task::JoinHandle<()>,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 impl Harness {
@@ -49,13 +49,45 @@ impl Harness {
     }
 
     pub async fn start_with<R: TelegramApi>(client: impl FnOnce(&MockApi) -> R) -> Harness {
-        let api = MockApi::start().await;
         let data = tempfile::tempdir().unwrap();
         let store = Store::open(data.path(), None).await.unwrap();
-        let state = Arc::new(AppState::new(
-            Arc::new(ArcSwap::new(ENGINE.clone())),
-            SCANNER.clone(),
+        Harness::start_on(
+            client,
+            ENGINE.clone(),
             repo().join("knowledge"),
+            store,
+            data,
+        )
+        .await
+    }
+
+    /// A harness on its own knowledge folder (loaded now) and database folder (opened now, so a
+    /// test can reopen the same database later).
+    pub async fn start_in(knowledge: &std::path::Path, data: tempfile::TempDir) -> Harness {
+        let (engine, _problems) = Engine::load(knowledge).expect("knowledge loads");
+        let store = Store::open(data.path(), None).await.unwrap();
+        Harness::start_on(
+            |api: &MockApi| Bot::new("123:TEST").set_api_url(api.url.parse().unwrap()),
+            Arc::new(engine),
+            knowledge.to_path_buf(),
+            store,
+            data,
+        )
+        .await
+    }
+
+    async fn start_on<R: TelegramApi>(
+        client: impl FnOnce(&MockApi) -> R,
+        engine: Arc<Engine>,
+        knowledge: PathBuf,
+        store: Store,
+        data: tempfile::TempDir,
+    ) -> Harness {
+        let api = MockApi::start().await;
+        let state = Arc::new(AppState::new(
+            Arc::new(ArcSwap::new(engine)),
+            SCANNER.clone(),
+            knowledge,
             store,
             vec![ADMIN],
         ));
@@ -67,12 +99,17 @@ impl Harness {
             state,
             shutdown,
             dispatcher,
-            _data: data,
+            data,
         }
     }
 
     /// Stops the dispatcher and checks it was still running (no handler took it down).
     pub async fn stop(self) {
+        self.stop_keeping_data().await;
+    }
+
+    /// Stops the dispatcher, closes the database and hands back its folder, for a restart.
+    pub async fn stop_keeping_data(self) -> tempfile::TempDir {
         assert!(
             !self.dispatcher.is_finished(),
             "the dispatcher stopped on its own"
@@ -89,6 +126,8 @@ impl Harness {
             }
         }
         self.dispatcher.await.unwrap();
+        self.state.store.close().await;
+        self.data
     }
 }
 
