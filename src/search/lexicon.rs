@@ -154,6 +154,8 @@ pub fn quoted_terms(text: &str) -> Vec<String> {
 pub struct Lexicon {
     jieba: Arc<Jieba>,
     synonyms: Arc<Synonyms>,
+    /// The domain dictionary: these words are specific by definition, whatever their frequency.
+    domain: Arc<std::collections::HashSet<String>>,
 }
 
 impl Lexicon {
@@ -172,6 +174,7 @@ impl Lexicon {
         Lexicon {
             jieba: Arc::new(jieba),
             synonyms: Arc::new(synonyms),
+            domain: Arc::new(domain_words.iter().map(|(w, _)| w.clone()).collect()),
         }
     }
 
@@ -186,6 +189,9 @@ impl Lexicon {
     /// How rare a word is in everyday Chinese, from 0.1 (用, 今天) to 1.0 (比特币, 红烧肉), judged by
     /// its frequency in jieba's general dictionary.
     pub fn rarity(&self, word: &str) -> f32 {
+        if self.domain.contains(word) {
+            return 1.0;
+        }
         // Sum of the frequencies in jieba's dictionary, and the log-rarity range mapped to 0.1–1.
         const DICTIONARY_TOTAL: f64 = 60_101_967.0;
         const COMMON: f64 = 7.0;
