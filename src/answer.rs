@@ -307,8 +307,31 @@ impl Engine {
         let ranked_passages = self.rank_passages(&analysis.terms, &weights);
         let ranked_figures = self.rank_figures(&analysis, &weights, &ranked_passages);
 
-        let passage_confidence = ranked_passages.first().map_or(0.0, |p| p.coverage);
-        let figure_confidence = ranked_figures.first().map_or(0.0, |f| f.confidence);
+        // A hit that shares only everyday words with the question (see [`Lexicon::is_specific`]) ("中国" in 中国人民银行 for
+        // "中国有多少人口") is a coincidence, not an answer.
+        let specific: Vec<bool> = analysis
+            .terms
+            .iter()
+            .map(|t| {
+                t.text.chars().all(|c| c.is_ascii_digit())
+                    || t.forms().any(|f| self.lexicon.is_specific(f))
+            })
+            .collect();
+        let shares_specific = |text: &str| {
+            analysis
+                .terms
+                .iter()
+                .zip(&specific)
+                .any(|(term, &specific)| specific && term.found_in(text))
+        };
+        let passage_confidence = ranked_passages
+            .first()
+            .filter(|p| shares_specific(&self.passage_keys[p.passage]))
+            .map_or(0.0, |p| p.coverage);
+        let figure_confidence = ranked_figures
+            .first()
+            .filter(|f| shares_specific(&self.figures[f.figure].sentence_key))
+            .map_or(0.0, |f| f.confidence);
         let leads_with_figure = analysis.wants_figure && figure_confidence >= FIGURE_CONFIDENCE;
         // Asked for a number we do not have, a passage must match well to be worth showing.
         let passage_needed = if analysis.wants_figure {
