@@ -8,7 +8,7 @@
 //! How a message is judged:
 //! 1. It is normalised (simplified script, half-width, lower-case ASCII, no spaces between Chinese
 //!    characters), keeping a map back to the original so flags quote what was written.
-//! 2. Every phrase is matched in one Aho-Corasick pass and every regex through one `RegexSet`.
+//! 2. Every phrase is matched in one Aho-Corasick pass; the regexes are compiled once at load.
 //! 3. A match is dropped when its context warns about the trick instead of asking for it: a
 //!    negation earlier in its clause ("不要把验证码…") or right after it ("公检法不会…"), or a
 //!    warning word anywhere in its sentence ("…都是诈骗", "骗子会让你…").
