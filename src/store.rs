@@ -600,6 +600,15 @@ mod tests {
 
         let report = store.report(10).await.unwrap();
         assert_eq!((report.questions, report.unanswered_questions), (3, 1));
+        let hour = chrono::TimeDelta::hours(1);
+        assert_eq!(
+            store.questions_since(Utc::now() - hour).await.unwrap(),
+            (2, 1)
+        );
+        assert_eq!(
+            store.questions_since(Utc::now() + hour).await.unwrap(),
+            (0, 0)
+        );
         assert_eq!(report.most_asked[0].count, 2);
         assert_eq!(report.unanswered[0].question, "天气怎么样");
         assert_eq!(report.down_voted[0].down, 2);
