@@ -20,5 +20,7 @@ pub mod eval;
 pub mod figures;
 pub mod knowledge;
 pub mod normalize;
+pub mod persist;
+pub mod reload;
 pub mod render;
 pub mod search;
