@@ -1,0 +1,317 @@
+//! Figure extraction: every quantity in a paragraph — its value as written, number, unit,
+//! qualifier, a label saying what it counts, and the period it refers to.
+//!
+//! The work is split by question: [`quantity`] finds the numbers that are quantities (and not
+//! dates or identifiers), [`label`] says what each one counts, [`period`] says when. This module
+//! cuts the paragraph into sentences and puts the answers together. Everything here is linear in
+//! the paragraph's length and compiles its patterns once, because the engine runs it over every
+//! paragraph of the knowledge folder at index time.
+
+mod label;
+mod period;
+mod quantity;
+
+use chrono::NaiveDate;
+
+/// One quantity found in the text.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Figure {
+    /// The value as written, qualifier and unit included: "19.5亿次", "9700多万张", "近4万人", "92%".
+    pub value: String,
+    /// The number it stands for: 1.95e9 for "19.5亿次", 92 for "92%".
+    pub number: f64,
+    /// The unit after the number and its scale ("次", "元", "%"), empty when there is none.
+    pub unit: String,
+    /// 多 / 余 / 近 / 约 / 超 …, when the value is approximate.
+    pub qualifier: Option<String>,
+    /// What it counts, e.g. "拦截涉诈电话".
+    pub label: String,
+    /// The period it refers to, e.g. "2021年", with relative periods resolved against the article date.
+    pub period: Option<String>,
+    /// The sentence the figure stands in.
+    pub sentence: String,
+}
+
+/// Extracts every figure from one paragraph. `article_date` resolves relative periods
+/// ("去年", "一年来"). A period stated earlier in the paragraph holds for the figures after it.
+pub fn extract_figures(paragraph: &str, article_date: Option<NaiveDate>) -> Vec<Figure> {
+    // Most paragraphs hold no number at all; they cost one pass over their characters.
+    if !paragraph.chars().any(may_start_number) {
+        return Vec::new();
+    }
+    let titles = book_titles(paragraph);
+    // Every period phrase, explicit or relative, is written with 年.
+    let periods = if paragraph.contains('年') {
+        period::markers(paragraph, article_date, &titles)
+    } else {
+        Vec::new()
+    };
+    let mut figures = Vec::new();
+    // Figures come in text order, so the period in force only ever moves forward.
+    let mut period: Option<&str> = None;
+    let mut next_marker = periods.iter().peekable();
+    for (offset, sentence) in sentences(paragraph) {
+        if !sentence.chars().any(may_start_number) {
+            continue;
+        }
+        let skip: Vec<(usize, usize)> = titles
+            .iter()
+            .filter(|&&(start, end)| start < offset + sentence.len() && offset < end)
+            .map(|&(start, end)| {
+                (
+                    start.saturating_sub(offset),
+                    (end - offset).min(sentence.len()),
+                )
+            })
+            .collect();
+        let quantities = quantity::scan(sentence, &skip);
+        if quantities.is_empty() {
+            continue;
+        }
+        let labels = label::label_sentence(sentence, &quantities);
+        for (quantity, label) in quantities.into_iter().zip(labels) {
+            let at = offset + quantity.start;
+            while let Some(marker) = next_marker.next_if(|marker| marker.start < at) {
+                period = Some(&marker.period);
+            }
+            figures.push(Figure {
+                value: sentence[quantity.start..quantity.end].to_owned(),
+                number: quantity.number,
+                unit: quantity.unit,
+                qualifier: quantity.qualifier,
+                label,
+                period: period.map(str::to_owned),
+                sentence: sentence.to_owned(),
+            });
+        }
+    }
+    figures
+}
+
+/// Whether a character can begin a quantity: a digit or a Chinese numeral.
+fn may_start_number(c: char) -> bool {
+    matches!(
+        c,
+        '0'..='9' | '０'..='９' | '一' | '二' | '两' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+    )
+}
+
+/// Characters that end a sentence.
+fn ends_sentence(c: char) -> bool {
+    matches!(c, '。' | '！' | '？' | '!' | '?' | '…' | '\n')
+}
+
+/// Closing quotes and brackets that belong to the sentence they close: `…4.1万个。”`.
+fn closes_quote(c: char) -> bool {
+    matches!(c, '”' | '’' | '」' | '』' | '）' | ')' | '"')
+}
+
+/// Sentences longer than this (in bytes, about 400 Chinese characters) are not read as one:
+/// they are cut at clause breaks, so a figure quotes a readable stretch of text and the work per
+/// figure stays bounded on text without sentence ends.
+const LONGEST_SENTENCE: usize = 1200;
+
+/// Characters a too long sentence may be cut after.
+fn breaks_clause(c: char) -> bool {
+    matches!(c, '，' | ',' | '；' | ';' | '：' | ':' | '、')
+}
+
+/// Cuts `paragraph[start..end]` into pieces of at most [`LONGEST_SENTENCE`] bytes, each ending at
+/// a clause break where there is one.
+fn cut_long_sentence(paragraph: &str, start: usize, end: usize) -> Vec<(usize, usize)> {
+    let mut pieces = Vec::new();
+    let mut piece_start = start;
+    while end - piece_start > LONGEST_SENTENCE {
+        let mut limit = piece_start + LONGEST_SENTENCE;
+        while !paragraph.is_char_boundary(limit) {
+            limit -= 1;
+        }
+        let cut = paragraph[piece_start..limit]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| breaks_clause(c))
+            .map(|(at, c)| piece_start + at + c.len_utf8())
+            .filter(|&cut| cut > piece_start)
+            .unwrap_or(limit);
+        // A single character wider than the limit cannot happen (chars are at most 4 bytes),
+        // but never loop without progress.
+        let cut = if cut > piece_start { cut } else { end };
+        pieces.push((piece_start, cut));
+        piece_start = cut;
+    }
+    pieces.push((piece_start, end));
+    pieces
+}
+
+/// The paragraph's sentences with their byte offsets, trimmed, empty ones left out.
+fn sentences(paragraph: &str) -> Vec<(usize, &str)> {
+    let mut found = Vec::new();
+    let mut push_trimmed = |start: usize, end: usize| {
+        let raw = &paragraph[start..end];
+        let trimmed = raw.trim_start();
+        let offset = start + (raw.len() - trimmed.len());
+        let trimmed = trimmed.trim_end();
+        if !trimmed.is_empty() {
+            found.push((offset, trimmed));
+        }
+    };
+    let mut push = |start: usize, end: usize| {
+        for (piece_start, piece_end) in cut_long_sentence(paragraph, start, end) {
+            push_trimmed(piece_start, piece_end);
+        }
+    };
+    let mut start = 0;
+    let mut chars = paragraph.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if !ends_sentence(c) {
+            continue;
+        }
+        let mut end = at + c.len_utf8();
+        while let Some(&(next_at, next)) = chars.peek() {
+            if !(ends_sentence(next) || closes_quote(next)) {
+                break;
+            }
+            end = next_at + next.len_utf8();
+            chars.next();
+        }
+        push(start, end);
+        start = end;
+    }
+    push(start, paragraph.len());
+    found
+}
+
+/// Byte ranges of 《book titles》: numbers in them name documents, they count nothing.
+fn book_titles(paragraph: &str) -> Vec<(usize, usize)> {
+    let mut titles = Vec::new();
+    let mut open: Option<usize> = None;
+    for (at, c) in paragraph.char_indices() {
+        match c {
+            '《' if open.is_none() => open = Some(at),
+            '》' => {
+                if let Some(start) = open.take() {
+                    titles.push((start, at + c.len_utf8()));
+                }
+            }
+            _ => {}
+        }
+    }
+    titles
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed_date() -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(2022, 4, 15)
+    }
+
+    #[test]
+    fn sentences_keep_their_closing_quotes() {
+        let paragraph = "“打掉团伙1.2万个。”杜航伟说。 紧急止付3291亿元……“全国公安机关";
+        let found: Vec<&str> = sentences(paragraph).into_iter().map(|(_, s)| s).collect();
+        assert_eq!(
+            found,
+            [
+                "“打掉团伙1.2万个。”",
+                "杜航伟说。",
+                "紧急止付3291亿元……",
+                "“全国公安机关"
+            ]
+        );
+        for (offset, sentence) in sentences(paragraph) {
+            assert_eq!(&paragraph[offset..offset + sentence.len()], sentence);
+        }
+    }
+
+    #[test]
+    fn long_sentences_are_cut_at_clause_breaks() {
+        let paragraph = "拦截涉诈电话19.5亿次、".repeat(200);
+        let pieces = sentences(&paragraph);
+        assert!(pieces.len() > 1);
+        for (offset, piece) in &pieces {
+            assert!(piece.len() <= LONGEST_SENTENCE);
+            assert!(piece.ends_with('、'));
+            assert_eq!(&paragraph[*offset..offset + piece.len()], *piece);
+        }
+        assert_eq!(extract_figures(&paragraph, None).len(), 200);
+        let unbroken = "字".repeat(1000);
+        let pieces = sentences(&unbroken);
+        assert_eq!(
+            pieces.iter().map(|(_, p)| p.len()).sum::<usize>(),
+            unbroken.len()
+        );
+    }
+
+    #[test]
+    fn a_period_carries_over_to_later_sentences() {
+        let figures = extract_figures(
+            "2021年，金融系统拦截资金3291亿元。商业银行推送预警信息242.8万条。",
+            seed_date(),
+        );
+        let periods: Vec<Option<&str>> = figures.iter().map(|f| f.period.as_deref()).collect();
+        assert_eq!(periods, [Some("2021年"), Some("2021年")]);
+        assert_eq!(figures[1].sentence, "商业银行推送预警信息242.8万条。");
+    }
+
+    #[test]
+    fn a_figure_before_any_period_has_none() {
+        let figures = extract_figures(
+            "先后组织开展150次全国集群战役。一年来，共破获电信网络诈骗案件39.4万起。",
+            seed_date(),
+        );
+        assert_eq!(figures[0].period, None);
+        assert_eq!(figures[1].period.as_deref(), Some("2021年4月至2022年4月"));
+    }
+
+    #[test]
+    fn numbers_in_book_titles_are_not_figures() {
+        let figures = extract_figures("出台了《关于3万元以上案件的意见》，追缴5万元。", None);
+        let values: Vec<&str> = figures.iter().map(|f| f.value.as_str()).collect();
+        assert_eq!(values, ["5万元"]);
+    }
+
+    #[test]
+    fn every_field_is_filled() {
+        let figures = extract_figures("去年，全国检察机关共起诉近4万人。", seed_date());
+        assert_eq!(
+            figures,
+            [Figure {
+                value: "近4万人".into(),
+                number: 4e4,
+                unit: "人".into(),
+                qualifier: Some("近".into()),
+                label: "全国检察机关起诉".into(),
+                period: Some("2021年".into()),
+                sentence: "去年，全国检察机关共起诉近4万人。".into(),
+            }]
+        );
+    }
+
+    mod never_panics {
+        use super::super::extract_figures;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn on_any_text(paragraph in any::<String>()) {
+                for figure in extract_figures(&paragraph, None) {
+                    prop_assert!(figure.sentence.contains(&figure.value));
+                    prop_assert!(paragraph.contains(&figure.sentence));
+                }
+            }
+
+            #[test]
+            fn on_text_made_of_the_pieces_figures_are_made_of(
+                paragraph in "[0-9０-９.．,·、，。；：“”‘’《》（）两三十百千万亿多余近约超个次元%年月日共分别同比上升连续拦截涉诈电话去年一年来和与 ]{0,80}"
+            ) {
+                for figure in extract_figures(&paragraph, chrono::NaiveDate::from_ymd_opt(2022, 4, 15)) {
+                    prop_assert!(figure.sentence.contains(&figure.value));
+                    prop_assert!(paragraph.contains(&figure.sentence));
+                    prop_assert!(figure.number.is_finite());
+                }
+            }
+        }
+    }
+}
