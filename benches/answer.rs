@@ -40,7 +40,18 @@ const TEMPLATES: &[&str] = &[
     "随着互联网金融的发展，诈骗分子利用{t}、数字货币等方式不断改变转账洗钱手法。",
     "工信部推出“一证通查”，开发“{t}预警”等新功能，大幅提升了预警劝阻效果。",
 ];
-const TOPICS: &[&str] = &["江苏", "广东", "浙江", "四川", "河南", "跑分平台", "游戏账号", "老年人", "校园", "物流"];
+const TOPICS: &[&str] = &[
+    "江苏",
+    "广东",
+    "浙江",
+    "四川",
+    "河南",
+    "跑分平台",
+    "游戏账号",
+    "老年人",
+    "校园",
+    "物流",
+];
 
 fn synthetic_folder(dir: &Path, articles: usize) {
     let mut seed = 0x2545_f491_u64;
@@ -58,7 +69,9 @@ fn synthetic_folder(dir: &Path, articles: usize) {
             for _ in 0..3 {
                 let template = TEMPLATES[(next() % TEMPLATES.len() as u64) as usize];
                 let topic = TOPICS[(next() % TOPICS.len() as u64) as usize];
-                let mut sentence = template.replace("{t}", topic).replace("{y}", &year.to_string());
+                let mut sentence = template
+                    .replace("{t}", topic)
+                    .replace("{y}", &year.to_string());
                 while let Some(at) = sentence.find("{n}") {
                     let number = format!("{}.{}", 1 + next() % 900, next() % 10);
                     sentence.replace_range(at..at + 3, &number);
@@ -92,7 +105,13 @@ fn synthetic_scale(c: &mut Criterion) {
     assert!(problems.is_empty());
     let stats = engine.stats();
     let mut latencies = Vec::new();
-    let questions = ["拦截了多少涉诈电话", "江苏抓获犯罪嫌疑人多少名", "2019年追缴返还被骗资金多少", "什么是一证通查", "比特币多少钱"];
+    let questions = [
+        "拦截了多少涉诈电话",
+        "江苏抓获犯罪嫌疑人多少名",
+        "2019年追缴返还被骗资金多少",
+        "什么是一证通查",
+        "比特币多少钱",
+    ];
     for i in 0..2_000 {
         let question = questions[i % questions.len()];
         let start = Instant::now();
@@ -113,7 +132,9 @@ fn synthetic_scale(c: &mut Criterion) {
     let _ = std::io::stderr().write_all(report.as_bytes());
     let mut group = c.benchmark_group("answer/synthetic");
     group.sample_size(20);
-    group.bench_function("拦截了多少涉诈电话", |b| b.iter(|| engine.answer("拦截了多少涉诈电话")));
+    group.bench_function("拦截了多少涉诈电话", |b| {
+        b.iter(|| engine.answer("拦截了多少涉诈电话"))
+    });
     group.finish();
 }
 

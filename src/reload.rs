@@ -431,9 +431,7 @@ fn refresh_lexicon_file(
         }
         Err(err) => {
             let problem = FileProblem::new(1, format!("cannot read the file: {err}"));
-            report
-                .problems
-                .push(last_good_problem(problem, cached, path));
+            report_lexicon_problem(problem, cached, path, report);
             return;
         }
     };
@@ -448,9 +446,7 @@ fn refresh_lexicon_file(
     report.reparsed += 1;
     let Ok(text) = String::from_utf8(bytes) else {
         let problem = FileProblem::new(1, "not valid UTF-8; save the file as UTF-8");
-        report
-            .problems
-            .push(last_good_problem(problem, cached, path));
+        report_lexicon_problem(problem, cached, path, report);
         return;
     };
     let problems = problems_of(&text);
@@ -470,6 +466,19 @@ fn refresh_lexicon_file(
         .problems
         .extend(problems.into_iter().map(|p| p.at(path)));
     *cached = Some(CachedText { hash, text });
+}
+
+/// Reports a lexicon file that cannot be used at all; its cached version, if any, stays.
+fn report_lexicon_problem(
+    problem: FileProblem,
+    cached: &Option<CachedText>,
+    path: &Path,
+    report: &mut ReloadReport,
+) {
+    report.kept_last_good += usize::from(cached.is_some());
+    report
+        .problems
+        .push(last_good_problem(problem, cached, path));
 }
 
 fn last_good_problem(
