@@ -175,7 +175,7 @@ fn check_reports_counts_and_exit_codes() {
     .unwrap();
     std::fs::write(dir.path().join("open.md"), "---\ntitle: x\n正文。\n").unwrap();
     std::fs::write(dir.path().join("binary.md"), [0u8, 159, 146, 150]).unwrap();
-    std::fs::write(dir.path().join("gbk.md"), [0xc6, 0xad, 0xd5, 0xa9]).unwrap();
+    std::fs::write(dir.path().join("gbk.md"), [0xb7, 0xb4, 0xd5, 0xa9]).unwrap();
     std::fs::write(dir.path().join("empty.md"), "").unwrap();
     let out = bin()
         .arg("--knowledge")

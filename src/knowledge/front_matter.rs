@@ -66,10 +66,12 @@ fn parse_yaml(yaml: &str, opening_line: usize) -> Result<Meta, FileProblem> {
         return Ok(Meta::default());
     }
     let value: Value = serde_yaml_ng::from_str(yaml).map_err(|err| {
-        // The YAML starts on the line after the opening `---`.
-        let line = err
-            .location()
-            .map_or(opening_line, |l| l.line() + opening_line);
+        // The YAML starts on the line after the opening `---`. An error found at the end of the
+        // block (an unclosed bracket) is reported on the block's last line.
+        let last_line = opening_line + yaml.lines().count().max(1);
+        let line = err.location().map_or(opening_line + 1, |l| {
+            (l.line() + opening_line).min(last_line)
+        });
         FileProblem::new(
             line,
             format!("front matter is not valid YAML: {}", yaml_message(&err)),

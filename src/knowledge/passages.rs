@@ -39,19 +39,34 @@ pub fn split_passages(doc_index: usize, document: &Document) -> Vec<Passage> {
             section: para.section.clone(),
         });
         if para.text.chars().count() > LONG_PARAGRAPH {
-            let sentences = split_sentences(&para.text);
+            let sentences = merge_short(split_sentences(&para.text));
             if sentences.len() > 1 {
                 passages.extend(sentences.into_iter().map(|s| Passage {
                     doc: doc_index,
                     paragraph,
                     kind: PassageKind::Sentence,
-                    text: s.to_string(),
+                    text: s,
                     section: para.section.clone(),
                 }));
             }
         }
     }
     passages
+}
+
+/// Sentences shorter than this many characters ("杜航伟说。") are joined to the one before: alone
+/// they would be matched by a name and quoted without their content.
+const SHORT_SENTENCE: usize = 12;
+
+fn merge_short(sentences: Vec<&str>) -> Vec<String> {
+    let mut merged: Vec<String> = Vec::with_capacity(sentences.len());
+    for sentence in sentences {
+        match merged.last_mut() {
+            Some(last) if sentence.chars().count() < SHORT_SENTENCE => last.push_str(sentence),
+            _ => merged.push(sentence.to_string()),
+        }
+    }
+    merged
 }
 
 /// Splits Chinese (or mixed) text into sentences. A sentence ends at 。！？!? or ；… and keeps the

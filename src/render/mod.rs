@@ -23,6 +23,11 @@ pub fn plain(answer: &Answer) -> String {
     ) {
         (true, Some(figure), _) | (false, Some(figure), None) => {
             out.push_str(&format!("📊 {}\n", figure_line(figure)));
+            let others = other_periods(answer);
+            if !others.is_empty() {
+                let list: Vec<String> = others.iter().map(|f| period_value(f)).collect();
+                out.push_str(&format!("其他时期 —— {}\n", list.join("；")));
+            }
             out.push_str(&format!("「{}」\n", quote(&figure.passage, QUOTE_CHARS)));
             out.push_str(&format!("——{}", source_line(&figure.source)));
         }
@@ -51,6 +56,33 @@ pub fn figure_line(figure: &FigureHit) -> String {
     match &figure.period {
         Some(period) => format!("{}：{}（{}）", figure.label, figure.value, period),
         None => format!("{}：{}", figure.label, figure.value),
+    }
+}
+
+/// Figures for the same measure as the first one, from other periods (the same count reported for
+/// another year, often by another article), in ranking order.
+pub fn other_periods(answer: &Answer) -> Vec<&FigureHit> {
+    let Some(first) = answer.figures.first() else {
+        return Vec::new();
+    };
+    let mut seen = vec![first.period.as_deref()];
+    let mut others = Vec::new();
+    for figure in &answer.figures[1..] {
+        if crate::answer::same_measure(&figure.label, &first.label)
+            && !seen.contains(&figure.period.as_deref())
+        {
+            seen.push(figure.period.as_deref());
+            others.push(figure);
+        }
+    }
+    others
+}
+
+/// `2021年：19.5亿次`, or the bare value when the period is unknown.
+pub fn period_value(figure: &FigureHit) -> String {
+    match &figure.period {
+        Some(period) => format!("{period}：{}", figure.value),
+        None => figure.value.clone(),
     }
 }
 

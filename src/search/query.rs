@@ -275,7 +275,9 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
             push_term(&mut analysis, word, 0.3, lexicon);
             continue;
         }
-        if STOPWORDS.contains(&word) || word.chars().all(|c| c.is_ascii_digit()) {
+        // Short bare numbers ("2", "10") say little; longer ones name things (12381, 96110).
+        let short_number = word.chars().all(|c| c.is_ascii_digit()) && word.len() < 3;
+        if STOPWORDS.contains(&word) || short_number {
             continue;
         }
         let weight = if word.chars().count() == 1 { 0.5 } else { 1.0 };
