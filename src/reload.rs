@@ -74,6 +74,17 @@ pub struct ReloadReport {
     pub elapsed: Duration,
 }
 
+/// How far a load got, for progress bars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadStep {
+    /// About to read (and, when changed, parse) this many articles.
+    Reading { files: usize },
+    /// Reading the next article.
+    Read,
+    /// Building the search index over this many articles.
+    Indexing { documents: usize },
+}
+
 /// The served engine and everything needed to rebuild it. Cheap to clone; clones share state.
 #[derive(Clone)]
 pub struct LiveKnowledge {
@@ -103,7 +114,7 @@ struct ReloadState {
 impl LiveKnowledge {
     /// Loads the knowledge folder into an in-memory engine (nothing saved on disk).
     pub fn load(knowledge_dir: &Path) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
-        LiveKnowledge::start(knowledge_dir, None)
+        LiveKnowledge::load_with_progress(knowledge_dir, None, &|_| {})
     }
 
     /// Loads the knowledge folder with its index persisted under `data_dir/index/`: when the
@@ -112,14 +123,18 @@ impl LiveKnowledge {
         knowledge_dir: &Path,
         data_dir: &Path,
     ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
-        LiveKnowledge::start(knowledge_dir, Some(IndexStore::in_data_dir(data_dir)))
+        LiveKnowledge::load_with_progress(knowledge_dir, Some(data_dir), &|_| {})
     }
 
-    fn start(
+    /// [`LiveKnowledge::load`] (no `data_dir`) or [`LiveKnowledge::open`], telling `progress`
+    /// how far it got (for a progress bar on big folders).
+    pub fn load_with_progress(
         knowledge_dir: &Path,
-        store: Option<IndexStore>,
+        data_dir: Option<&Path>,
+        progress: &dyn Fn(LoadStep),
     ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
         let started = Instant::now();
+        let store = data_dir.map(IndexStore::in_data_dir);
         let saved = store.as_ref().and_then(IndexStore::load_snapshot);
         let mut state = ReloadState {
             cache: saved.as_ref().map(|s| s.cache.clone()).unwrap_or_default(),
@@ -128,7 +143,7 @@ impl LiveKnowledge {
             built_at: SystemTime::now(),
             last_reload: SystemTime::now(),
         };
-        let mut report = refresh_cache(knowledge_dir, &mut state.cache)?;
+        let mut report = refresh_cache(knowledge_dir, &mut state.cache, progress)?;
         let fingerprint = state.cache.fingerprint();
         let reusable = saved.filter(|s| s.fingerprint == fingerprint);
         let opened = match (&store, &reusable) {
@@ -143,6 +158,9 @@ impl LiveKnowledge {
             }
             None => {
                 report.rebuilt = true;
+                progress(LoadStep::Indexing {
+                    documents: state.cache.articles.len(),
+                });
                 build_engine(store.as_ref(), &state.cache, state.built_at)?
             }
         };
@@ -221,7 +239,7 @@ impl LiveKnowledge {
         let started = Instant::now();
         let mut state = self.state();
         let mut cache = state.cache.clone();
-        let mut report = refresh_cache(&self.shared.knowledge_dir, &mut cache)?;
+        let mut report = refresh_cache(&self.shared.knowledge_dir, &mut cache, &|_| {})?;
         let fingerprint = cache.fingerprint();
         if fingerprint != state.served_fingerprint {
             let built_at = SystemTime::now();
@@ -336,10 +354,17 @@ fn build_engine(
 
 /// Brings `cache` up to date with the folder: re-parses new and changed files, keeps the last
 /// good version of broken ones and drops deleted ones. Returns the counts and every problem.
-fn refresh_cache(dir: &Path, cache: &mut KnowledgeCache) -> Result<ReloadReport, ReloadError> {
+fn refresh_cache(
+    dir: &Path,
+    cache: &mut KnowledgeCache,
+    progress: &dyn Fn(LoadStep),
+) -> Result<ReloadReport, ReloadError> {
     let mut report = ReloadReport::default();
     let mut present = BTreeSet::new();
-    for path in knowledge::article_files(dir)? {
+    let files = knowledge::article_files(dir)?;
+    progress(LoadStep::Reading { files: files.len() });
+    for path in files {
+        progress(LoadStep::Read);
         let relative = knowledge::relative_path(dir, &path);
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
