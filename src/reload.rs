@@ -14,6 +14,7 @@
 //! (or use [`LiveKnowledge::reload_now`] / [`LiveKnowledge::watch`], which do).
 
 use std::collections::BTreeSet;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
@@ -96,14 +97,19 @@ struct Shared {
     store: Option<IndexStore>,
     engine: Arc<ArcSwap<Engine>>,
     /// Held for a whole rebuild, so rebuilds never interleave.
-    state: Mutex<ReloadState>,
+    rebuild: Mutex<RebuildState>,
+    /// Held only for moments, so `/stats` never waits for a rebuild.
+    status: Mutex<Status>,
     problems: broadcast::Sender<Vec<Problem>>,
 }
 
-struct ReloadState {
+struct RebuildState {
     cache: KnowledgeCache,
     /// Fingerprint of the cache the served engine was built from.
     served_fingerprint: String,
+}
+
+struct Status {
     /// Problems of the last rebuild, as shown (`path:line: message`).
     problems: Vec<Problem>,
     /// When the served engine's index was built.
@@ -136,9 +142,11 @@ impl LiveKnowledge {
         let started = Instant::now();
         let store = data_dir.map(IndexStore::in_data_dir);
         let saved = store.as_ref().and_then(IndexStore::load_snapshot);
-        let mut state = ReloadState {
+        let mut state = RebuildState {
             cache: saved.as_ref().map(|s| s.cache.clone()).unwrap_or_default(),
             served_fingerprint: String::new(),
+        };
+        let mut status = Status {
             problems: Vec::new(),
             built_at: SystemTime::now(),
             last_reload: SystemTime::now(),
@@ -153,7 +161,7 @@ impl LiveKnowledge {
         let engine = match opened {
             Some(engine) => {
                 report.opened_saved_index = true;
-                state.built_at = reusable.map_or(state.built_at, |s| s.built_at());
+                status.built_at = reusable.map_or(status.built_at, |s| s.built_at());
                 engine
             }
             None => {
@@ -161,13 +169,13 @@ impl LiveKnowledge {
                 progress(LoadStep::Indexing {
                     documents: state.cache.articles.len(),
                 });
-                build_engine(store.as_ref(), &state.cache, state.built_at)?
+                build_engine(store.as_ref(), &state.cache, status.built_at)?
             }
         };
         state.served_fingerprint = fingerprint;
         report.documents = state.cache.articles.len();
         report.new_problems = report.problems.clone();
-        state.problems = report.problems.clone();
+        status.problems = report.problems.clone();
         for problem in &report.problems {
             tracing::warn!("{problem}");
         }
@@ -178,7 +186,8 @@ impl LiveKnowledge {
                 knowledge_dir: knowledge_dir.to_path_buf(),
                 store,
                 engine: Arc::new(ArcSwap::from_pointee(engine)),
-                state: Mutex::new(state),
+                rebuild: Mutex::new(state),
+                status: Mutex::new(status),
                 problems,
             }),
         };
@@ -210,57 +219,57 @@ impl LiveKnowledge {
 
     /// Every problem found by the last rebuild.
     pub fn problems(&self) -> Vec<Problem> {
-        self.state().problems.clone()
+        self.status().problems.clone()
     }
 
     /// How old the served index is (since it was built, possibly before a restart).
     pub fn index_age(&self) -> Duration {
         SystemTime::now()
-            .duration_since(self.state().built_at)
+            .duration_since(self.status().built_at)
             .unwrap_or_default()
     }
 
     /// When the knowledge folder was last read.
     pub fn last_reload(&self) -> SystemTime {
-        self.state().last_reload
+        self.status().last_reload
     }
 
-    fn state(&self) -> MutexGuard<'_, ReloadState> {
-        // A panic during a rebuild leaves the state as it was before that rebuild: still usable.
-        self.shared
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn status(&self) -> MutexGuard<'_, Status> {
+        unpoisoned(&self.shared.status)
     }
 
     /// Re-reads the knowledge folder and swaps in a new engine if what is served changed.
     /// Blocks for the whole rebuild: call it from a blocking thread, not from an async task.
     pub fn rebuild(&self) -> Result<ReloadReport, ReloadError> {
         let started = Instant::now();
-        let mut state = self.state();
-        let mut cache = state.cache.clone();
-        let mut report = refresh_cache(&self.shared.knowledge_dir, &mut cache, &|_| {})?;
-        let fingerprint = cache.fingerprint();
+        let mut state = unpoisoned(&self.shared.rebuild);
+        // The cache may run ahead of the served engine when a build fails: the fingerprints
+        // then differ and the next rebuild tries again.
+        let mut report = refresh_cache(&self.shared.knowledge_dir, &mut state.cache, &|_| {})?;
+        report.documents = state.cache.articles.len();
+        let fingerprint = state.cache.fingerprint();
+        let mut built_at = None;
         if fingerprint != state.served_fingerprint {
-            let built_at = SystemTime::now();
-            let engine = build_engine(self.shared.store.as_ref(), &cache, built_at)?;
+            let now = SystemTime::now();
+            let engine = build_engine(self.shared.store.as_ref(), &state.cache, now)?;
             self.shared.engine.store(Arc::new(engine));
             state.served_fingerprint = fingerprint;
-            state.built_at = built_at;
+            built_at = Some(now);
             report.rebuilt = true;
         }
-        state.cache = cache;
-        state.last_reload = SystemTime::now();
-        report.documents = state.cache.articles.len();
-        let shown: BTreeSet<String> = state.problems.iter().map(Problem::to_string).collect();
+        drop(state);
+        let mut status = self.status();
+        status.built_at = built_at.unwrap_or(status.built_at);
+        status.last_reload = SystemTime::now();
+        let shown: BTreeSet<String> = status.problems.iter().map(Problem::to_string).collect();
         report.new_problems = report
             .problems
             .iter()
             .filter(|p| !shown.contains(&p.to_string()))
             .cloned()
             .collect();
-        state.problems = report.problems.clone();
-        drop(state);
+        status.problems = report.problems.clone();
+        drop(status);
         if !report.new_problems.is_empty() {
             for problem in &report.new_problems {
                 tracing::warn!("{problem}");
@@ -298,8 +307,11 @@ impl LiveKnowledge {
                 WATCH_DEBOUNCE,
                 move |result: DebounceEventResult| match result {
                     Ok(events) if events.iter().any(|e| live.is_watched(&e.path)) => {
-                        if let Err(err) = live.rebuild() {
-                            tracing::error!("reloading knowledge: {err}");
+                        // A panic must not end the watcher thread: that would stop all reloads.
+                        match std::panic::catch_unwind(AssertUnwindSafe(|| live.rebuild())) {
+                            Ok(Ok(_)) => {}
+                            Ok(Err(err)) => tracing::error!("reloading knowledge: {err}"),
+                            Err(_) => tracing::error!("reloading knowledge: the rebuild panicked"),
                         }
                     }
                     Ok(_) => {}
@@ -334,6 +346,14 @@ impl LiveKnowledge {
             || name == SYNONYMS_FILE
             || path.extension().is_none()
     }
+}
+
+/// Locks a mutex whatever happened to an earlier holder: a panic during a rebuild leaves the
+/// state as it was before that rebuild, which is still consistent.
+fn unpoisoned<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Keeps the folder watched; dropping it stops watching.

@@ -364,6 +364,7 @@ fn several_years_of_one_measure_lead_with_the_newest() {
     assert!(answer.answered, "{answer:?}");
     let first = answer.figures.first().expect("a figure");
     assert_eq!(first.value, "23.1亿次", "{:#?}", answer.figures);
+    assert_eq!(first.period.as_deref(), Some("2023年"), "the answer says its year");
     assert!(
         answer.figures.iter().any(|f| f.value == "19.5亿次"),
         "older years are shown too: {:#?}",
