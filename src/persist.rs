@@ -280,3 +280,55 @@ pub fn lexicon_files(cache: &KnowledgeCache) -> LexiconFiles {
     }
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache_with(hashes: &[(&str, &str)]) -> KnowledgeCache {
+        let mut cache = KnowledgeCache::default();
+        for (path, text) in hashes {
+            let (document, _) = crate::knowledge::parse_document(path, text.as_bytes()).unwrap();
+            cache.articles.insert(
+                path.to_string(),
+                CachedArticle::new(content_hash(text.as_bytes()), document, Vec::new()),
+            );
+        }
+        cache
+    }
+
+    #[test]
+    fn the_fingerprint_follows_every_served_file() {
+        let one = cache_with(&[("a.md", "甲文章正文。"), ("b.md", "乙文章正文。")]);
+        let same = cache_with(&[("b.md", "乙文章正文。"), ("a.md", "甲文章正文。")]);
+        assert_eq!(
+            one.fingerprint(),
+            same.fingerprint(),
+            "insertion order is irrelevant"
+        );
+        let changed = cache_with(&[("a.md", "甲文章正文。"), ("b.md", "乙文章改了。")]);
+        assert_ne!(one.fingerprint(), changed.fingerprint());
+        let mut with_synonyms = one.clone();
+        with_synonyms.synonyms = Some(CachedText {
+            hash: content_hash(b"a b"),
+            text: "a b".into(),
+        });
+        assert_ne!(one.fingerprint(), with_synonyms.fingerprint());
+    }
+
+    #[test]
+    fn a_saved_snapshot_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = IndexStore::in_data_dir(dir.path());
+        let cache = cache_with(&[("a.md", "拦截涉诈电话19.5亿次。")]);
+        let engine = store.build_and_save(&cache, SystemTime::now()).unwrap();
+        let snapshot = store.load_snapshot().expect("saved");
+        assert_eq!(snapshot.fingerprint, cache.fingerprint());
+        let opened = store.open_engine(&snapshot).expect("opens");
+        assert_eq!(opened.stats(), engine.stats());
+        assert_eq!(
+            opened.answer("拦截了多少涉诈电话"),
+            engine.answer("拦截了多少涉诈电话")
+        );
+    }
+}

@@ -364,10 +364,40 @@ fn several_years_of_one_measure_lead_with_the_newest() {
     assert!(answer.answered, "{answer:?}");
     let first = answer.figures.first().expect("a figure");
     assert_eq!(first.value, "23.1亿次", "{:#?}", answer.figures);
-    assert_eq!(first.period.as_deref(), Some("2023年"), "the answer says its year");
+    assert_eq!(
+        first.period.as_deref(),
+        Some("2023年"),
+        "the answer says its year"
+    );
     assert!(
         answer.figures.iter().any(|f| f.value == "19.5亿次"),
         "older years are shown too: {:#?}",
         answer.figures
+    );
+}
+
+#[test]
+fn the_index_command_builds_once_then_reuses() {
+    let _serial = one_at_a_time();
+    let data = tempfile::tempdir().unwrap();
+    let run = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_fanzha-bot"))
+            .arg("--knowledge")
+            .arg(multi_year_fixtures())
+            .arg("index")
+            .arg("--data-dir")
+            .arg(data.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = run();
+    assert!(first.contains("3 documents"), "{first}");
+    assert!(first.contains("3 file(s) parsed, index rebuilt"), "{first}");
+    let second = run();
+    assert!(
+        second.contains("0 file(s) parsed, index reused"),
+        "{second}"
     );
 }
