@@ -195,6 +195,8 @@ pub struct Engine {
 
 /// Minimum share of the question (IDF-weighted) a hit must cover to be shown as an answer.
 const PASSAGE_CONFIDENCE: f32 = 0.6;
+/// Minimum passage confidence for a quantity question that no figure answers.
+const QUANTITY_PASSAGE_CONFIDENCE: f32 = 0.75;
 /// Minimum figure confidence for a quantity question to lead with a figure.
 const FIGURE_CONFIDENCE: f32 = 0.6;
 /// Candidate passages fetched from the index before re-ranking.
@@ -202,7 +204,11 @@ const CANDIDATES: usize = 40;
 
 /// Key form of any text: what the question is normalised to, so the two compare.
 fn search_key(text: &str) -> String {
-    to_simplified(&to_half_width(text)).to_lowercase()
+    // Brackets inside names ("打猫（池）行动") would hide the name from a question that writes
+    // it whole ("打猫池"), so they are dropped.
+    to_simplified(&to_half_width(text))
+        .to_lowercase()
+        .replace(['(', ')', '【', '】', '[', ']'], "")
 }
 
 impl Engine {
@@ -313,10 +319,39 @@ impl Engine {
         let ranked_passages = self.rank_passages(&analysis.terms, &weights);
         let ranked_figures = self.rank_figures(&analysis, &weights, &ranked_passages);
 
-        let passage_confidence = ranked_passages.first().map_or(0.0, |p| p.coverage);
-        let figure_confidence = ranked_figures.first().map_or(0.0, |f| f.confidence);
+        // A hit that shares only everyday words with the question (see [`Lexicon::is_specific`]) ("中国" in 中国人民银行 for
+        // "中国有多少人口") is a coincidence, not an answer.
+        let specific: Vec<bool> = analysis
+            .terms
+            .iter()
+            .map(|t| {
+                t.text.chars().all(|c| c.is_ascii_digit())
+                    || t.forms().any(|f| self.lexicon.is_specific(f))
+            })
+            .collect();
+        let shares_specific = |text: &str| {
+            analysis
+                .terms
+                .iter()
+                .zip(&specific)
+                .any(|(term, &specific)| specific && term.found_in(text))
+        };
+        let passage_confidence = ranked_passages
+            .first()
+            .filter(|p| shares_specific(&self.passage_keys[p.passage]))
+            .map_or(0.0, |p| p.coverage);
+        let figure_confidence = ranked_figures
+            .first()
+            .filter(|f| shares_specific(&self.figures[f.figure].sentence_key))
+            .map_or(0.0, |f| f.confidence);
         let leads_with_figure = analysis.wants_figure && figure_confidence >= FIGURE_CONFIDENCE;
-        answer.answered = leads_with_figure || passage_confidence >= PASSAGE_CONFIDENCE;
+        // Asked for a number we do not have, a passage must match well to be worth showing.
+        let passage_needed = if analysis.wants_figure {
+            QUANTITY_PASSAGE_CONFIDENCE
+        } else {
+            PASSAGE_CONFIDENCE
+        };
+        answer.answered = leads_with_figure || passage_confidence >= passage_needed;
         answer.confidence = if leads_with_figure {
             figure_confidence
         } else {
@@ -400,7 +435,11 @@ impl Engine {
                     .max()
                     .unwrap_or(0);
                 if frequency > 0 {
-                    term.weight * idf(frequency as f32)
+                    // Rare in these articles is not enough: "真的" may appear once, yet it says
+                    // little. Everyday words count less than specific ones.
+                    term.weight
+                        * idf(frequency as f32)
+                        * (0.3 + 0.7 * self.lexicon.rarity(&term.text))
                 } else {
                     // A word the corpus has never seen: as rare as can be if it is rare in the
                     // language too (比特币, 红烧肉 — the question is about something else), but

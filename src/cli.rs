@@ -50,10 +50,32 @@ pub enum Command {
         /// The question file, e.g. knowledge/regression.jsonl.
         file: PathBuf,
     },
+    /// Check a message for scam red flags; with no TEXT, check one message per stdin line and
+    /// print one JSON line each.
+    Scan {
+        /// Print JSON (risk, types, flags, advice, reply) instead of the reply text.
+        #[arg(long)]
+        json: bool,
+        /// The message; the words are joined with spaces.
+        text: Vec<String>,
+    },
+    /// Run the Telegram bot (configuration from the environment and .env; see .env.example).
+    Run,
+    /// Print the maintainers' report: most asked, unanswered and down-voted questions.
+    Feedback {
+        /// How many questions to list per section.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
 }
 
 /// Runs a parsed command line. Exit codes: 0 ok, 1 problems found, 2 could not run.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run => return run_bot(cli.knowledge),
+        Command::Feedback { limit } => return feedback(limit),
+        _ => {}
+    }
     let knowledge = config::knowledge_dir(cli.knowledge);
     match cli.command {
         Command::Ask {
@@ -72,7 +94,82 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check => check(&knowledge, None),
         Command::Index { data_dir } => check(&knowledge, Some(&config::data_dir(data_dir))),
         Command::Eval { file } => eval(&knowledge, &file),
+        Command::Scan { json, text } => scan(&knowledge, json, &text.join(" ")),
+        Command::Run | Command::Feedback { .. } => unreachable!("handled above"),
     }
+}
+
+/// `scan`: patterns from `<knowledge>/scam-patterns.yaml`, else the built-in ones.
+fn scan(knowledge: &std::path::Path, json: bool, message: &str) -> anyhow::Result<ExitCode> {
+    let scanner = crate::scam::Scanner::for_knowledge(knowledge)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if message.is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        // Batch mode: one message per line, one JSON line out each, flushed per line.
+        for_each_stdin_line("reading messages from stdin", |text| {
+            writeln!(out, "{}", crate::scam::json_line(&scanner.scan(text)))?;
+            out.flush()
+        })?;
+    } else {
+        let verdict = scanner.scan(message);
+        let rendered = if json {
+            crate::scam::json_line(&verdict)
+        } else {
+            crate::scam::plain_reply(&verdict)
+        };
+        let _ = writeln!(out, "{rendered}").and_then(|()| out.flush());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Loads `.env` (if any) into the environment. A missing `.env` is normal; a broken one is not.
+fn load_dotenv() -> anyhow::Result<()> {
+    match dotenvy::dotenv() {
+        Err(err) if !err.not_found() => anyhow::bail!(".env: {err}"),
+        _ => Ok(()),
+    }
+}
+
+/// `.env` (if any) into the environment, then the bot's configuration from it.
+fn bot_environment(knowledge: Option<PathBuf>) -> anyhow::Result<crate::bot::config::BotConfig> {
+    load_dotenv()?;
+    Ok(crate::bot::config::BotConfig::from_env(knowledge)?)
+}
+
+fn tokio_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn run_bot(knowledge: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let config = bot_environment(knowledge)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    tokio_runtime()?.block_on(crate::bot::run(config))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn feedback(limit: usize) -> anyhow::Result<ExitCode> {
+    load_dotenv()?;
+    let data_dir = std::env::var_os("DATA_DIR")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from("data"), PathBuf::from);
+    let database_url = std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty());
+    let report = tokio_runtime()?.block_on(async {
+        let store = crate::store::Store::open(&data_dir, database_url.as_deref()).await?;
+        let report = store.report(limit).await;
+        store.close().await;
+        report
+    })?;
+    print!("{report}");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn ask(knowledge: &std::path::Path, json: bool, question: &str) -> anyhow::Result<ExitCode> {
@@ -89,29 +186,33 @@ fn ask(knowledge: &std::path::Path, json: bool, question: &str) -> anyhow::Resul
         out.flush()
     };
     if question.trim().is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        // Batch mode: one question per line, invalid UTF-8 replaced rather than fatal.
-        let stdin = std::io::stdin();
-        let mut reader = stdin.lock();
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            if reader
-                .read_until(b'\n', &mut line)
-                .context("reading questions from stdin")?
-                == 0
-            {
-                break;
-            }
-            let text = String::from_utf8_lossy(&line);
-            let text = text.trim_end_matches(['\n', '\r']);
-            if print(&mut out, text).is_err() {
-                break; // stdout closed (e.g. piped into `head`): stop quietly.
-            }
-        }
+        // Batch mode: one question per line.
+        for_each_stdin_line("reading questions from stdin", |text| print(&mut out, text))?;
     } else {
         let _ = print(&mut out, question);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Calls `handle` with each stdin line (line ending removed, invalid UTF-8 replaced rather than
+/// fatal). Stops quietly when `handle` fails: stdout was closed (e.g. piped into `head`).
+fn for_each_stdin_line(
+    reading: &'static str,
+    mut handle: impl FnMut(&str) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let mut reader = stdin.lock();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).context(reading)? == 0 {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&line);
+        if handle(text.trim_end_matches(['\n', '\r'])).is_err() {
+            return Ok(());
+        }
+    }
 }
 
 /// `check` (in memory) or `index` (persisted under `data_dir`): loads the knowledge with a

@@ -23,4 +23,6 @@ pub mod normalize;
 pub mod persist;
 pub mod reload;
 pub mod render;
+pub mod scam;
 pub mod search;
+pub mod store;

@@ -1,1 +1,268 @@
-//! The Telegram bot: handlers for private chats, groups and inline mode, on top of the engine.
+//! The Telegram bot: the handler tree for private chats, groups, buttons and inline mode, the
+//! shared state the handlers read, and start-up (`fanzha-bot run`: long polling or a webhook).
+//!
+//! [`handler_tree`] and [`dispatcher`] are what tests drive, against a mock Bot API, so the
+//! tests run the very same code as production. Handlers are generic over the Bot API client
+//! ([`TelegramApi`]): production wraps it in teloxide's `Throttle` (rate limits, `RetryAfter`
+//! honoured), tests may use the bare client to measure the handlers' own latency.
+
+pub mod buttons;
+pub mod commands;
+pub mod config;
+pub mod flood;
+pub mod handlers;
+pub mod inline;
+pub mod send;
+pub mod text;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::{DefaultKey, UpdateHandler};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::update_listeners::webhooks;
+use teloxide::{RequestError, requests::RequesterExt};
+
+use crate::answer::Engine;
+use crate::bot::config::BotConfig;
+use crate::bot::flood::FloodGuard;
+use crate::bot::inline::InlineCache;
+use crate::bot::send::{ReplyTarget, send_text};
+use crate::store::{Store, StoreError};
+
+/// A Bot API client the handlers can use: teloxide's `Bot`, or `Bot` behind adaptors. The
+/// requests the handlers await must be `Send`, as handlers run on any worker thread (and so must
+/// `getUpdates`, for long polling).
+pub trait TelegramApi:
+    Requester<
+        Err = RequestError,
+        SendMessage: Send,
+        EditMessageText: Send,
+        AnswerCallbackQuery: Send,
+        AnswerInlineQuery: Send,
+        GetUpdates: Send,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> TelegramApi for T where
+    T: Requester<
+            Err = RequestError,
+            SendMessage: Send,
+            EditMessageText: Send,
+            AnswerCallbackQuery: Send,
+            AnswerInlineQuery: Send,
+            GetUpdates: Send,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// What every handler shares.
+pub struct AppState {
+    /// The answer engine; swapped whole when the knowledge is reloaded, read once per update.
+    pub engine: Arc<ArcSwap<Engine>>,
+    pub store: Store,
+    pub flood: FloodGuard,
+    pub inline_cache: InlineCache,
+    /// Telegram user ids allowed to use admin commands.
+    pub admin_ids: Vec<u64>,
+}
+
+impl AppState {
+    pub fn new(engine: Arc<ArcSwap<Engine>>, store: Store, admin_ids: Vec<u64>) -> AppState {
+        AppState {
+            engine,
+            store,
+            flood: FloodGuard::default(),
+            inline_cache: InlineCache::default(),
+            admin_ids,
+        }
+    }
+}
+
+/// Why a handler could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error("telegram request failed: {0}")]
+    Telegram(#[from] RequestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A handler failure, with what the handler was doing.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct HandlerError {
+    pub context: String,
+    #[source]
+    pub source: BotError,
+}
+
+/// Tells the user something went wrong (best effort) and passes the failure on, with context,
+/// to the dispatcher's error handler.
+pub async fn apologise_on_error<R: TelegramApi>(
+    bot: &R,
+    target: ReplyTarget,
+    context: String,
+    result: Result<(), BotError>,
+) -> Result<(), HandlerError> {
+    let Err(source) = result else {
+        return Ok(());
+    };
+    if let Err(apology_failed) = send_text(bot, target, text::APOLOGY).await {
+        tracing::debug!("{context}: apology not delivered: {apology_failed}");
+    }
+    Err(HandlerError { context, source })
+}
+
+/// The whole handler tree. Update kinds not listed fall through to the dispatcher's default
+/// handler, which ignores them.
+pub fn handler_tree<R: TelegramApi>() -> UpdateHandler<HandlerError> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(handlers::on_message::<R>))
+        .branch(Update::filter_callback_query().endpoint(buttons::on_button::<R>))
+        .branch(Update::filter_inline_query().endpoint(inline::on_inline_query::<R>))
+        .branch(Update::filter_my_chat_member().endpoint(handlers::on_my_chat_member::<R>))
+}
+
+/// The dispatcher: the handler tree with the shared state, a default handler that ignores
+/// unknown updates and an error handler that logs.
+pub fn dispatcher<R: TelegramApi>(
+    bot: R,
+    state: Arc<AppState>,
+) -> Dispatcher<R, HandlerError, DefaultKey> {
+    Dispatcher::builder(bot, handler_tree::<R>())
+        .dependencies(dptree::deps![state])
+        .default_handler(|update| async move {
+            tracing::trace!(update = update.id.0, "update ignored");
+        })
+        .error_handler(Arc::new(|error: HandlerError| async move {
+            tracing::error!("handler failed: {error}");
+        }))
+        .build()
+}
+
+/// Why the bot could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Engine(#[from] crate::answer::EngineError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{name}: not a valid URL: {problem}")]
+    Url { name: &'static str, problem: String },
+    #[error("telegram refused the bot (check TELOXIDE_TOKEN with @BotFather): {0}")]
+    Unauthorized(RequestError),
+    #[error("cannot reach the Bot API: {0}")]
+    Telegram(RequestError),
+}
+
+/// The Bot API client for `config`: `Bot` on the configured server, behind `Throttle`.
+pub fn telegram_client(config: &BotConfig) -> Result<Throttle<Bot>, RunError> {
+    let mut bot = Bot::new(config.token.expose());
+    if let Some(url) = &config.api_url {
+        bot = bot.set_api_url(parse_url("TELOXIDE_API_URL", url)?);
+    }
+    Ok(bot.throttle(Limits::default()))
+}
+
+/// Parses a URL into whichever URL type teloxide asks for (reqwest's, not named here).
+fn parse_url<U>(name: &'static str, text: &str) -> Result<U, RunError>
+where
+    U: std::str::FromStr,
+    U::Err: std::fmt::Display,
+{
+    text.trim().parse().map_err(|err: U::Err| RunError::Url {
+        name,
+        problem: err.to_string(),
+    })
+}
+
+/// Runs the bot until Ctrl-C: loads the knowledge and the database, checks the token,
+/// registers the commands, then serves updates by long polling or, with `WEBHOOK_URL`, a webhook.
+pub async fn run(config: BotConfig) -> Result<(), RunError> {
+    let (engine, problems) = Engine::load(&config.knowledge_dir)?;
+    for problem in &problems {
+        tracing::warn!("{problem}");
+    }
+    let stats = engine.stats();
+    tracing::info!(
+        documents = stats.documents,
+        figures = stats.figures,
+        "knowledge loaded from {}",
+        config.knowledge_dir.display()
+    );
+    let store = Store::open(&config.data_dir, config.database_url.as_deref()).await?;
+    let bot = telegram_client(&config)?;
+    let me = bot.get_me().await.map_err(|err| match err {
+        RequestError::Api(teloxide::ApiError::InvalidToken) => RunError::Unauthorized(err),
+        err => RunError::Telegram(err),
+    })?;
+    tracing::info!("running as @{}", me.username());
+    if let Err(err) = bot.set_my_commands(commands::menu()).await {
+        // Only the command menu is missing; answering works without it.
+        tracing::warn!("cannot register the command menu: {err}");
+    }
+    let state = Arc::new(AppState::new(
+        Arc::new(ArcSwap::from_pointee(engine)),
+        store.clone(),
+        config.admin_ids.clone(),
+    ));
+    let mut dispatcher = dispatcher(bot.clone(), state);
+    let shutdown = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        if let Ok(stopped) = shutdown.shutdown() {
+            stopped.await;
+        }
+    });
+    match &config.webhook {
+        None => {
+            tracing::info!("receiving updates by long polling");
+            dispatcher.dispatch().await;
+        }
+        Some(webhook) => {
+            let address = SocketAddr::from(([0, 0, 0, 0], webhook.port));
+            let options = webhooks::Options::new(address, parse_url("WEBHOOK_URL", &webhook.url)?);
+            let listener = webhooks::axum(bot, options)
+                .await
+                .map_err(RunError::Telegram)?;
+            tracing::info!("receiving updates by webhook on port {}", webhook.port);
+            dispatcher
+                .dispatch_with_listener(
+                    listener,
+                    LoggingErrorHandler::with_custom_text("webhook listener failed"),
+                )
+                .await;
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (how containers and systemd stop a service).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -84,6 +84,11 @@ impl Synonyms {
         out
     }
 
+    /// Whether `word` is in some group.
+    pub fn contains(&self, word: &str) -> bool {
+        self.by_word.contains_key(word)
+    }
+
     /// Every word that appears in some group.
     pub fn words(&self) -> impl Iterator<Item = &str> {
         self.by_word.keys().map(String::as_str)
@@ -154,6 +159,8 @@ pub fn quoted_terms(text: &str) -> Vec<String> {
 pub struct Lexicon {
     jieba: Arc<Jieba>,
     synonyms: Arc<Synonyms>,
+    /// The domain dictionary: these words are specific by definition, whatever their frequency.
+    domain: Arc<std::collections::HashSet<String>>,
 }
 
 impl Lexicon {
@@ -172,6 +179,7 @@ impl Lexicon {
         Lexicon {
             jieba: Arc::new(jieba),
             synonyms: Arc::new(synonyms),
+            domain: Arc::new(domain_words.iter().map(|(w, _)| w.clone()).collect()),
         }
     }
 
@@ -186,13 +194,22 @@ impl Lexicon {
     /// How rare a word is in everyday Chinese, from 0.1 (用, 今天) to 1.0 (比特币, 红烧肉), judged by
     /// its frequency in jieba's general dictionary.
     pub fn rarity(&self, word: &str) -> f32 {
+        if self.domain.contains(word) {
+            return 1.0;
+        }
         // Sum of the frequencies in jieba's dictionary, and the log-rarity range mapped to 0.1–1.
         const DICTIONARY_TOTAL: f64 = 60_101_967.0;
-        const COMMON: f64 = 7.0;
-        const RARE: f64 = 12.0;
+        const COMMON: f64 = 8.0;
+        const RARE: f64 = 12.5;
         let frequency = self.jieba.suggest_freq(word).max(1) as f64;
         let log_rarity = (DICTIONARY_TOTAL / frequency).ln();
         (((log_rarity - COMMON) / (RARE - COMMON)) as f32).clamp(0.1, 1.0)
+    }
+
+    /// Whether a word ties a question to the subject of the knowledge: a word of the maintainers'
+    /// vocabulary (dictionary or synonym file), or one that is rare in everyday Chinese.
+    pub fn is_specific(&self, word: &str) -> bool {
+        self.domain.contains(word) || self.synonyms.contains(word) || self.rarity(word) >= 0.5
     }
 
     /// Cuts normalised text into words, in order (precise mode: no overlapping sub-words).

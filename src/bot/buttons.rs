@@ -1,0 +1,102 @@
+//! The buttons under an answer: "📄 原文" sends the whole paragraph with its neighbours,
+//! "🔎 更多" pages through the results by editing the message, 👍 / 👎 store a verdict.
+
+use std::sync::Arc;
+
+use teloxide::ApiError;
+use teloxide::RequestError;
+use teloxide::payloads::setters::*;
+use teloxide::types::{CallbackQuery, ParseMode};
+
+use crate::bot::send::{ReplyTarget, no_link_preview, send_html};
+use crate::bot::{AppState, BotError, HandlerError, TelegramApi, text};
+use crate::render::telegram::{ButtonAction, answer_keyboard, answer_page, paragraph_html};
+
+/// The endpoint for button presses. Every press is answered (or Telegram shows a spinner).
+pub async fn on_button<R: TelegramApi>(
+    bot: R,
+    query: CallbackQuery,
+    state: Arc<AppState>,
+) -> Result<(), HandlerError> {
+    let toast = match press(&bot, &query, &state).await {
+        Ok(toast) => toast,
+        Err(source) => {
+            // The apology goes into the toast; the failure to the error handler.
+            let _ = bot
+                .answer_callback_query(query.id.clone())
+                .text(text::APOLOGY)
+                .await;
+            return Err(HandlerError {
+                context: format!("button {:?} from user {}", query.data, query.from.id),
+                source,
+            });
+        }
+    };
+    let mut answer = bot.answer_callback_query(query.id.clone());
+    if let Some(toast) = toast {
+        answer = answer.text(toast);
+    }
+    answer.await.map(drop).map_err(|err| HandlerError {
+        context: format!("answering button {:?}", query.data),
+        source: err.into(),
+    })
+}
+
+/// Does what the button says; returns the toast to show, if any.
+async fn press<R: TelegramApi>(
+    bot: &R,
+    query: &CallbackQuery,
+    state: &AppState,
+) -> Result<Option<&'static str>, BotError> {
+    let Some(action) = query.data.as_deref().and_then(|data| data.parse().ok()) else {
+        return Ok(Some(text::BUTTON_EXPIRED));
+    };
+    match action {
+        ButtonAction::Paragraph(paragraph) => {
+            let Some(context) = state.engine.load().paragraph_context(paragraph) else {
+                return Ok(Some(text::PARAGRAPH_GONE));
+            };
+            let Some(message) = query.regular_message() else {
+                return Ok(Some(text::BUTTON_EXPIRED));
+            };
+            let target = ReplyTarget {
+                chat: message.chat.id,
+                thread: message
+                    .is_topic_message
+                    .then_some(message.thread_id)
+                    .flatten(),
+                reply_to: Some(message.id),
+            };
+            send_html(bot, target, &paragraph_html(&context), None).await?;
+            Ok(None)
+        }
+        ButtonAction::More { question, page } => {
+            let Some(asked) = state.store.question_text(question).await? else {
+                return Ok(Some(text::BUTTON_EXPIRED));
+            };
+            let Some(message) = query.regular_message() else {
+                return Ok(Some(text::BUTTON_EXPIRED));
+            };
+            let answer = state.engine.load().answer(&asked);
+            let page = answer_page(&answer, page);
+            let edited = bot
+                .edit_message_text(message.chat.id, message.id, page.html.clone())
+                .parse_mode(ParseMode::Html)
+                .link_preview_options(no_link_preview())
+                .reply_markup(answer_keyboard(question, &page))
+                .await;
+            match edited {
+                // A second press on the last page changes nothing; that is fine.
+                Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(None),
+                Err(err) => Err(err.into()),
+            }
+        }
+        ButtonAction::Vote { question, helpful } => {
+            state
+                .store
+                .record_vote(question, query.from.id.0, helpful)
+                .await?;
+            Ok(Some(text::THANKS_FOR_FEEDBACK))
+        }
+    }
+}

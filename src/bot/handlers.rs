@@ -1,0 +1,270 @@
+//! Message handlers: what a message is (a question, a command, chatter, a photo…) and the reply.
+//! Private chats: every text is a question. Groups: only messages addressed to the bot — a
+//! command, a mention, or a reply to one of its messages — everything else is ignored.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+use teloxide::types::{ChatMemberUpdated, Me, Message, MessageEntityKind, MessageKind};
+use teloxide::utils::command::{BotCommands, ParseError};
+
+use crate::bot::commands::Command;
+use crate::bot::flood::FloodVerdict;
+use crate::bot::send::{ReplyTarget, send_html, send_text};
+use crate::bot::{AppState, BotError, HandlerError, TelegramApi, text};
+use crate::render::telegram::{answer_keyboard, answer_page, escape_html};
+use crate::store::{AskedQuestion, new_question_id};
+
+/// Longest question passed to the engine, in characters; the rest is not read.
+pub const QUESTION_CHARS: usize = 500;
+
+/// What an incoming message asks of the bot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    Question(String),
+    Command(Command),
+    /// `/ask` without a question.
+    AskUsage,
+    /// A photo, sticker, voice… in a private chat.
+    NonText,
+    /// An unknown `/command` in a private chat.
+    UnknownCommand,
+    /// Not for the bot.
+    Ignore,
+}
+
+/// Classifies a message. Pure: no I/O, so every rule is cheap to test.
+pub fn classify(message: &Message, me: &Me) -> Incoming {
+    let from_bot = message.from.as_ref().is_some_and(|user| user.is_bot);
+    let via_me = message
+        .via_bot
+        .as_ref()
+        .is_some_and(|bot| bot.id == me.user.id);
+    if via_me || message.is_automatic_forward() || (from_bot && message.chat.is_private()) {
+        return Incoming::Ignore;
+    }
+    let private = message.chat.is_private();
+    let group = message.chat.is_group() || message.chat.is_supergroup();
+    if !private && !group {
+        return Incoming::Ignore;
+    }
+    let Some(text) = message.text() else {
+        let user_content = matches!(message.kind, MessageKind::Common(_));
+        return if private && user_content {
+            Incoming::NonText
+        } else {
+            Incoming::Ignore
+        };
+    };
+    if text.starts_with('/') {
+        return match Command::parse(text, me.username()) {
+            Ok(Command::Ask(question)) if question.trim().is_empty() => Incoming::AskUsage,
+            Ok(Command::Ask(question)) => Incoming::Question(question.trim().to_string()),
+            Ok(command) => Incoming::Command(command),
+            Err(ParseError::WrongBotName(_)) => Incoming::Ignore,
+            Err(_) if private => Incoming::UnknownCommand,
+            Err(_) => Incoming::Ignore,
+        };
+    }
+    if private {
+        return Incoming::Question(text.trim().to_string());
+    }
+    if let Some(question) = without_mention_of(message, me) {
+        return if question.is_empty() {
+            Incoming::AskUsage
+        } else {
+            Incoming::Question(question)
+        };
+    }
+    let replies_to_me = message
+        .reply_to_message()
+        .and_then(|replied| replied.from.as_ref())
+        .is_some_and(|user| user.id == me.user.id);
+    if replies_to_me {
+        Incoming::Question(text.trim().to_string())
+    } else {
+        Incoming::Ignore
+    }
+}
+
+/// The text with the bot's mentions taken out, if the message mentions the bot.
+fn without_mention_of(message: &Message, me: &Me) -> Option<String> {
+    let entities = message.parse_entities()?;
+    let mut question = message.text()?.to_string();
+    let mut mentioned = false;
+    // Right to left, so earlier byte ranges stay valid while cutting.
+    for entity in entities.iter().rev() {
+        let is_me = match entity.kind() {
+            MessageEntityKind::Mention => entity
+                .text()
+                .trim_start_matches('@')
+                .eq_ignore_ascii_case(me.username()),
+            MessageEntityKind::TextMention { user } => user.id == me.user.id,
+            _ => false,
+        };
+        if is_me {
+            mentioned = true;
+            question.replace_range(entity.range(), " ");
+        }
+    }
+    mentioned.then(|| question.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// The endpoint for every message update.
+pub async fn on_message<R: TelegramApi>(
+    bot: R,
+    message: Message,
+    me: Me,
+    state: Arc<AppState>,
+) -> Result<(), HandlerError> {
+    let result = handle_message(&bot, &message, &me, &state).await;
+    let target = ReplyTarget::to(&message, !message.chat.is_private());
+    let context = format!("message {} in chat {}", message.id, message.chat.id);
+    crate::bot::apologise_on_error(&bot, target, context, result).await
+}
+
+async fn handle_message<R: TelegramApi>(
+    bot: &R,
+    message: &Message,
+    me: &Me,
+    state: &AppState,
+) -> Result<(), BotError> {
+    let in_group = !message.chat.is_private();
+    let target = ReplyTarget::to(message, in_group);
+    match classify(message, me) {
+        Incoming::Ignore => Ok(()),
+        Incoming::Question(question) => answer_question(bot, message, state, &question).await,
+        Incoming::Command(command) => run_command(bot, message, state, command).await,
+        Incoming::AskUsage => send_text(bot, target, text::ASK_USAGE).await,
+        Incoming::NonText => send_text(bot, target, text::NON_TEXT_HINT).await,
+        Incoming::UnknownCommand => send_text(bot, target, text::UNKNOWN_COMMAND).await,
+    }
+}
+
+/// Answers a question: the best result with its keyboard, after the flood guard agrees.
+async fn answer_question<R: TelegramApi>(
+    bot: &R,
+    message: &Message,
+    state: &AppState,
+    question: &str,
+) -> Result<(), BotError> {
+    let target = ReplyTarget::to(message, !message.chat.is_private());
+    let user = message.from.as_ref().map(|user| user.id.0);
+    // Anonymous group admins and channels have no user: the chat stands in for them.
+    let asker = user.unwrap_or(message.chat.id.0.unsigned_abs());
+    match state.flood.check(asker, Instant::now()) {
+        FloodVerdict::Answer => {}
+        FloodVerdict::Notify => return send_text(bot, target, text::FLOOD_NOTICE).await,
+        FloodVerdict::Ignore => return Ok(()),
+    }
+    let question: String = question.chars().take(QUESTION_CHARS).collect();
+    let answer = state.engine.load().answer(&question);
+    let page = answer_page(&answer, 0);
+    let asked = AskedQuestion {
+        id: new_question_id(),
+        text: question,
+        chat_type: chat_type(message),
+        user,
+        answered: answer.answered,
+        asked_at: Utc::now(),
+    };
+    // A database hiccup must not cost the asker the answer: log it and answer anyway.
+    if let Err(err) = state.store.record_question(&asked).await {
+        tracing::warn!(chat = %message.chat.id, "question not stored: {err}");
+    }
+    let keyboard = answer_keyboard(asked.id, &page);
+    send_html(bot, target, &page.html, Some(keyboard)).await?;
+    Ok(())
+}
+
+fn chat_type(message: &Message) -> &'static str {
+    if message.chat.is_private() {
+        "private"
+    } else if message.chat.is_supergroup() {
+        "supergroup"
+    } else if message.chat.is_group() {
+        "group"
+    } else {
+        "channel"
+    }
+}
+
+async fn run_command<R: TelegramApi>(
+    bot: &R,
+    message: &Message,
+    state: &AppState,
+    command: Command,
+) -> Result<(), BotError> {
+    let target = ReplyTarget::to(message, !message.chat.is_private());
+    let is_admin = message
+        .from
+        .as_ref()
+        .is_some_and(|user| state.admin_ids.contains(&user.id.0));
+    if command.is_admin_only() && !is_admin {
+        return send_text(bot, target, text::ADMIN_ONLY).await;
+    }
+    let html = match command {
+        Command::Start(_) | Command::Help => help_html(state),
+        Command::About => about_html(state),
+        Command::Report => {
+            let report = state.store.report(10).await?;
+            format!("<pre>{}</pre>", escape_html(&report.to_string()))
+        }
+        // Classified as a question or a usage hint before it gets here.
+        Command::Ask(question) => return answer_question(bot, message, state, &question).await,
+    };
+    send_html(bot, target, &html, None).await.map(drop)
+}
+
+/// `/start` and `/help`: what the bot does, example questions from the knowledge, the commands.
+pub fn help_html(state: &AppState) -> String {
+    let mut html = format!("{}\n\n{}", text::HELP_INTRO, text::HELP_EXAMPLES);
+    for example in state.engine.load().suggestions(3) {
+        html.push_str(&format!("\n· {}", escape_html(&example)));
+    }
+    html.push_str(&format!("\n\n{}\n", text::HELP_COMMANDS));
+    html.push_str(&escape_html(&Command::descriptions().to_string()));
+    html
+}
+
+/// `/about`: the articles the answers come from, with their dates.
+pub fn about_html(state: &AppState) -> String {
+    let engine = state.engine.load();
+    let mut html = String::from(text::ABOUT_HEADING);
+    for document in engine.documents() {
+        html.push_str(&format!("\n· 《{}》", escape_html(&document.title)));
+        if let Some(date) = document.date {
+            html.push_str(&format!(" {}", date.format("%Y-%m-%d")));
+        }
+    }
+    let stats = engine.stats();
+    html.push_str(&format!(
+        "\n\n共 {} 篇文章、{} 个数字。",
+        stats.documents, stats.figures
+    ));
+    html
+}
+
+/// Introduces the bot once when it is added to a group.
+pub async fn on_my_chat_member<R: TelegramApi>(
+    bot: R,
+    update: ChatMemberUpdated,
+) -> Result<(), HandlerError> {
+    let joined = !update.old_chat_member.is_present() && update.new_chat_member.is_present();
+    let group = update.chat.is_group() || update.chat.is_supergroup();
+    if !(joined && group) {
+        return Ok(());
+    }
+    let target = ReplyTarget {
+        chat: update.chat.id,
+        thread: None,
+        reply_to: None,
+    };
+    send_text(&bot, target, text::GROUP_INTRO)
+        .await
+        .map_err(|source| HandlerError {
+            context: format!("introduction in chat {}", update.chat.id),
+            source,
+        })
+}

@@ -1,0 +1,141 @@
+//! Inline mode — how warnings travel between chats: `@bot 问题` in any chat offers up to five
+//! answer cards; an empty query offers headline figures. Results are cached per query.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use teloxide::payloads::setters::*;
+use teloxide::types::{
+    InlineQuery, InlineQueryResult, InlineQueryResultArticle, InputMessageContent,
+    InputMessageContentText, ParseMode,
+};
+
+use crate::answer::{AnswerLimits, Engine};
+use crate::bot::send::no_link_preview;
+use crate::bot::{AppState, HandlerError, TelegramApi};
+use crate::render::telegram::{AnswerItem, answer_items, card_description, card_title, item_html};
+
+/// Most cards offered for one query.
+pub const MAX_CARDS: usize = 5;
+/// How long Telegram (and this cache) may reuse an inline answer, in seconds.
+pub const CACHE_SECONDS: u32 = 300;
+/// Most queries kept in the cache.
+const CACHED_QUERIES: usize = 1024;
+
+/// Inline answers by (engine generation, query), oldest evicted first, each for
+/// [`CACHE_SECONDS`]. A new engine (reloaded knowledge) never sees the old one's cards.
+#[derive(Debug, Default)]
+pub struct InlineCache {
+    entries: Mutex<CacheEntries>,
+}
+
+#[derive(Debug, Default)]
+struct CacheEntries {
+    cards: HashMap<(usize, String), (Instant, Vec<InlineQueryResult>)>,
+    order: VecDeque<(usize, String)>,
+}
+
+impl InlineCache {
+    /// The cached cards for `query`, or `build` them and cache them.
+    pub fn get_or_build(
+        &self,
+        generation: usize,
+        query: &str,
+        build: impl FnOnce() -> Vec<InlineQueryResult>,
+    ) -> Vec<InlineQueryResult> {
+        let key = (generation, query.to_string());
+        let ttl = Duration::from_secs(u64::from(CACHE_SECONDS));
+        {
+            let entries = self.lock();
+            if let Some((at, cards)) = entries.cards.get(&key)
+                && at.elapsed() < ttl
+            {
+                return cards.clone();
+            }
+        }
+        // Built outside the lock: other queries need not wait for this search.
+        let cards = build();
+        let mut entries = self.lock();
+        if entries
+            .cards
+            .insert(key.clone(), (Instant::now(), cards.clone()))
+            .is_none()
+        {
+            entries.order.push_back(key);
+        }
+        while entries.order.len() > CACHED_QUERIES {
+            if let Some(oldest) = entries.order.pop_front() {
+                entries.cards.remove(&oldest);
+            }
+        }
+        cards
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheEntries> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The cards for a query: the answer's best results, or headline figures for an empty query.
+pub fn inline_cards(engine: &Engine, query: &str) -> Vec<InlineQueryResult> {
+    if query.is_empty() {
+        let figures = engine.headline_figures(MAX_CARDS);
+        return figures
+            .iter()
+            .enumerate()
+            .map(|(index, figure)| card(index, AnswerItem::Figure(figure)))
+            .collect();
+    }
+    let answer = engine.answer_with(
+        query,
+        AnswerLimits {
+            figures: MAX_CARDS,
+            passages: MAX_CARDS,
+        },
+    );
+    answer_items(&answer)
+        .into_iter()
+        .take(MAX_CARDS)
+        .enumerate()
+        .map(|(index, item)| card(index, item))
+        .collect()
+}
+
+fn card(index: usize, item: AnswerItem<'_>) -> InlineQueryResult {
+    let content = InputMessageContentText::new(item_html(item))
+        .parse_mode(ParseMode::Html)
+        .link_preview_options(no_link_preview());
+    InlineQueryResult::Article(
+        InlineQueryResultArticle::new(
+            format!("{index}-{}", item.paragraph()),
+            card_title(item),
+            InputMessageContent::Text(content),
+        )
+        .description(card_description(item)),
+    )
+}
+
+/// The endpoint for inline queries.
+pub async fn on_inline_query<R: TelegramApi>(
+    bot: R,
+    query: InlineQuery,
+    state: Arc<AppState>,
+) -> Result<(), HandlerError> {
+    let engine = state.engine.load_full();
+    let generation = Arc::as_ptr(&engine) as usize;
+    let text: String = query.query.trim().chars().take(256).collect();
+    let cards = state
+        .inline_cache
+        .get_or_build(generation, &text, || inline_cards(&engine, &text));
+    bot.answer_inline_query(query.id.clone(), cards)
+        .cache_time(CACHE_SECONDS)
+        .await
+        .map(drop)
+        .map_err(|err| HandlerError {
+            context: format!("inline query {:?} from user {}", query.query, query.from.id),
+            source: err.into(),
+        })
+}

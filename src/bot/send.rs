@@ -1,0 +1,88 @@
+//! Sending HTML to a chat the way every reply is sent: HTML parse mode, link previews off,
+//! split into parts within Telegram's limit, in the asker's forum topic, replying to the asking
+//! message when asked to, the keyboard under the last part.
+
+use teloxide::payloads::setters::*;
+use teloxide::types::{
+    ChatId, InlineKeyboardMarkup, LinkPreviewOptions, Message, MessageId, ParseMode,
+    ReplyParameters, ThreadId,
+};
+
+use crate::bot::{BotError, TelegramApi};
+use crate::render::telegram::{MESSAGE_LIMIT, split_html};
+
+/// Where a reply goes.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyTarget {
+    pub chat: ChatId,
+    /// The forum topic of the asking message, if any.
+    pub thread: Option<ThreadId>,
+    /// The message to reply to (in groups, so threads stay readable).
+    pub reply_to: Option<MessageId>,
+}
+
+impl ReplyTarget {
+    /// A reply to `message`, quoting it when `quote` (groups), in its forum topic.
+    pub fn to(message: &Message, quote: bool) -> ReplyTarget {
+        ReplyTarget {
+            chat: message.chat.id,
+            thread: message
+                .is_topic_message
+                .then_some(message.thread_id)
+                .flatten(),
+            reply_to: quote.then_some(message.id),
+        }
+    }
+}
+
+/// Link previews off: answers quote articles, they do not advertise links.
+pub fn no_link_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+/// Sends `html` (split if long), with `keyboard` under the last part. Returns the last message.
+pub async fn send_html<R: TelegramApi>(
+    bot: &R,
+    target: ReplyTarget,
+    html: &str,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<Option<Message>, BotError> {
+    let parts = split_html(html, MESSAGE_LIMIT);
+    let last_index = parts.len().saturating_sub(1);
+    let mut last = None;
+    for (index, part) in parts.into_iter().enumerate() {
+        let mut request = bot
+            .send_message(target.chat, part)
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_link_preview());
+        if let Some(thread) = target.thread {
+            request = request.message_thread_id(thread);
+        }
+        if let (0, Some(reply_to)) = (index, target.reply_to) {
+            request = request
+                .reply_parameters(ReplyParameters::new(reply_to).allow_sending_without_reply());
+        }
+        if index == last_index
+            && let Some(keyboard) = keyboard.clone()
+        {
+            request = request.reply_markup(keyboard);
+        }
+        last = Some(request.await?);
+    }
+    Ok(last)
+}
+
+/// Sends one of the fixed texts in [`crate::bot::text`].
+pub async fn send_text<R: TelegramApi>(
+    bot: &R,
+    target: ReplyTarget,
+    text: &str,
+) -> Result<(), BotError> {
+    send_html(bot, target, text, None).await.map(drop)
+}

@@ -1,0 +1,281 @@
+//! Scam warnings: a message → a [`Verdict`] (risk, likely fraud types, the red flags quoted from
+//! the message, and what to do), plus the warning cards for `/tip`.
+//!
+//! This module owns judging messages and the patterns data file (`knowledge/scam-patterns.yaml`,
+//! see [`patterns`]). It knows nothing about Telegram: the bot takes a [`Verdict`] (or its
+//! [`VerdictParts`]) and does its own HTML escaping.
+//!
+//! How a message is judged:
+//! 1. It is normalised (simplified script, half-width, lower-case ASCII, no spaces between Chinese
+//!    characters), keeping a map back to the original so flags quote what was written.
+//! 2. Every phrase is matched in one Aho-Corasick pass; the regexes are compiled once at load.
+//! 3. A match is dropped when its context warns about the trick instead of asking for it: a
+//!    negation earlier in its clause ("不要把验证码…") or right after it ("公检法不会…"), or a
+//!    warning word anywhere in its sentence ("…都是诈骗", "骗子会让你…").
+//! 4. Score = sum of the weights of the flag kinds that remain, each kind counted once.
+//!    **High** when the score reaches the high threshold (6: two strong flags, or one decisive
+//!    flag such as a "safe account") or a listed combination of kinds is complete (e.g. an
+//!    authority plus a crime accusation); **medium** from the medium threshold (3: one strong flag,
+//!    or two supporting ones); **low** otherwise.
+
+mod context;
+pub mod patterns;
+mod reply;
+mod text;
+mod tips;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use patterns::PatternError;
+pub use reply::{VerdictParts, json_line, plain_reply};
+pub use text::MAX_SCAN_CHARS;
+pub use tips::TipCard;
+
+use patterns::Rules;
+use text::ScanText;
+
+/// The patterns file shipped with the binary, used when the knowledge folder has none.
+const BUILTIN_PATTERNS: &str = include_str!("../../knowledge/scam-patterns.yaml");
+
+/// The file name the patterns live under in the knowledge folder.
+pub const PATTERNS_FILE: &str = "scam-patterns.yaml";
+
+/// At most this many likely fraud types are named in a verdict.
+const MAX_TYPES: usize = 2;
+
+/// How risky a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Risk {
+    Low,
+    Medium,
+    High,
+}
+
+impl Risk {
+    /// The level in Chinese, as people read it: 高 / 中 / 低.
+    pub fn label(self) -> &'static str {
+        match self {
+            Risk::High => "高",
+            Risk::Medium => "中",
+            Risk::Low => "低",
+        }
+    }
+
+    /// A sign that goes in front of the level.
+    pub fn emoji(self) -> &'static str {
+        match self {
+            Risk::High => "🚨",
+            Risk::Medium => "⚠️",
+            Risk::Low => "✅",
+        }
+    }
+}
+
+/// One red flag found in a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flag {
+    /// The pattern kind from the data file, e.g. `verification_code`.
+    pub kind: String,
+    /// What the flag means, in Chinese, e.g. "索要验证码".
+    pub label: String,
+    /// The words of the message that raised it (its clause, cut when long).
+    pub quote: String,
+    #[serde(skip)]
+    pub weight: u32,
+}
+
+/// The scanner's judgement of one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub risk: Risk,
+    /// The sum of the weights of the flags (each kind once).
+    #[serde(skip)]
+    pub score: u32,
+    /// Likely fraud types, most likely first; empty when the risk is low.
+    pub types: Vec<String>,
+    /// Red flags, strongest first.
+    pub flags: Vec<Flag>,
+    /// What to do, in Chinese.
+    pub advice: String,
+    /// True when red-flag words were found but every one sat in a warning ("不要…", "…是诈骗").
+    #[serde(skip)]
+    pub warns_about_scams: bool,
+}
+
+/// Judges messages against the patterns data file. Cheap to share (`Send + Sync`); build it once.
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    rules: Rules,
+}
+
+impl Scanner {
+    /// Loads a patterns file. Problems are reported as `path:line: message`.
+    pub fn from_file(path: &Path) -> Result<Scanner, PatternError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PatternError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Scanner::from_yaml(&text, path)
+    }
+
+    /// Parses patterns from text; `path` is only used in error messages.
+    pub fn from_yaml(text: &str, path: &Path) -> Result<Scanner, PatternError> {
+        Ok(Scanner {
+            rules: Rules::parse(text, path)?,
+        })
+    }
+
+    /// The patterns shipped with the binary (a copy of `knowledge/scam-patterns.yaml`).
+    pub fn builtin() -> Result<Scanner, PatternError> {
+        Scanner::from_yaml(BUILTIN_PATTERNS, Path::new("<builtin>/scam-patterns.yaml"))
+    }
+
+    /// The scanner for a knowledge folder: its `scam-patterns.yaml` when there is one, else the
+    /// built-in patterns.
+    pub fn for_knowledge(dir: &Path) -> Result<Scanner, PatternError> {
+        let path = dir.join(PATTERNS_FILE);
+        if path.is_file() {
+            Scanner::from_file(&path)
+        } else {
+            Scanner::builtin()
+        }
+    }
+
+    /// Judges one message. Never panics, whatever the input.
+    pub fn scan(&self, message: &str) -> Verdict {
+        let text = ScanText::new(message);
+        let rules = &self.rules;
+        let cues = rules.cues.find(&text);
+
+        // The earliest uncancelled match of each kind.
+        let mut first: Vec<Option<std::ops::Range<usize>>> = vec![None; rules.kinds.len()];
+        let mut cancelled_any = false;
+        for found in rules.matches(&text.normalized) {
+            if first[found.kind]
+                .as_ref()
+                .is_some_and(|r| r.start <= found.range.start)
+            {
+                continue;
+            }
+            if cues.cancels(&text, &found.range) {
+                cancelled_any = true;
+            } else {
+                first[found.kind] = Some(found.range);
+            }
+        }
+
+        let mut flags: Vec<(usize, std::ops::Range<usize>)> = first
+            .into_iter()
+            .enumerate()
+            .filter_map(|(kind, range)| range.map(|r| (kind, r)))
+            .collect();
+        flags.sort_by_key(|(kind, range)| {
+            (std::cmp::Reverse(rules.kinds[*kind].weight), range.start)
+        });
+
+        let score: u32 = flags
+            .iter()
+            .map(|(kind, _)| rules.kinds[*kind].weight)
+            .sum();
+        let combo_complete = rules.combos.iter().any(|combo| {
+            combo
+                .iter()
+                .all(|k| flags.iter().any(|(kind, _)| kind == k))
+        });
+        let risk = if score >= rules.thresholds.high || combo_complete {
+            Risk::High
+        } else if score >= rules.thresholds.medium {
+            Risk::Medium
+        } else {
+            Risk::Low
+        };
+
+        let types = if risk == Risk::Low {
+            Vec::new()
+        } else {
+            self.likely_types(flags.iter().map(|(kind, _)| *kind))
+        };
+        // Weight-0 kinds are hints for naming the type, not red flags to show.
+        flags.retain(|(kind, _)| rules.kinds[*kind].weight > 0);
+        let warns_about_scams = flags.is_empty() && cancelled_any;
+        let advice = self.advice(risk, &types, warns_about_scams);
+        let flags = flags
+            .into_iter()
+            .map(|(kind, range)| {
+                let rule = &rules.kinds[kind];
+                Flag {
+                    kind: rule.kind.clone(),
+                    label: rule.label.clone(),
+                    quote: text.quote(range),
+                    weight: rule.weight,
+                }
+            })
+            .collect();
+        Verdict {
+            risk,
+            score,
+            types,
+            flags,
+            advice,
+            warns_about_scams,
+        }
+    }
+
+    /// Fraud types ranked by the weight of the flags pointing at them; the runners-up are kept
+    /// only when they have at least half the leader's weight.
+    fn likely_types(&self, kinds: impl Iterator<Item = usize>) -> Vec<String> {
+        let mut scores = vec![0u32; self.rules.cards.len()];
+        for kind in kinds {
+            let rule = &self.rules.kinds[kind];
+            for &card in &rule.types {
+                // A hint (weight 0) still counts as one point towards its type.
+                scores[card] += rule.weight.max(1);
+            }
+        }
+        let mut ranked: Vec<(usize, u32)> = scores
+            .into_iter()
+            .enumerate()
+            .filter(|(_, score)| *score > 0)
+            .collect();
+        ranked.sort_by_key(|(card, score)| (std::cmp::Reverse(*score), *card));
+        let top = ranked.first().map_or(0, |(_, score)| *score);
+        ranked
+            .into_iter()
+            .take_while(|(_, score)| score * 2 >= top)
+            .take(MAX_TYPES)
+            .map(|(card, _)| self.rules.cards[card].title.clone())
+            .collect()
+    }
+
+    fn advice(&self, risk: Risk, types: &[String], warns_about_scams: bool) -> String {
+        let general = &self.rules.advice;
+        let specific = types
+            .first()
+            .and_then(|name| self.tip_for(name))
+            .map(|card| card.what_to_do.as_str());
+        match (risk, specific) {
+            (Risk::High, Some(what)) => format!("{what}{}", general.high),
+            (Risk::High, None) => general.high.clone(),
+            (Risk::Medium, Some(what)) => format!("{what}{}", general.medium),
+            (Risk::Medium, None) => general.medium.clone(),
+            (Risk::Low, _) if warns_about_scams => general.warning.clone(),
+            (Risk::Low, _) => general.low.clone(),
+        }
+    }
+
+    /// Every warning card, one per fraud type, in data-file order.
+    pub fn tips(&self) -> &[TipCard] {
+        &self.rules.cards
+    }
+
+    /// The warning card for a topic such as "刷单" or "杀猪盘"; `None` when nothing fits.
+    pub fn tip_for(&self, topic: &str) -> Option<&TipCard> {
+        tips::find_card(&self.rules.cards, topic)
+    }
+}
+
+#[cfg(test)]
+mod tests;

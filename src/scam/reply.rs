@@ -1,0 +1,98 @@
+//! Rendering a [`Verdict`]: the plain-text reply (short enough to forward back into a family
+//! chat), one JSON line for batch use, and the pieces the bot lays out in its own markup.
+
+use serde::Serialize;
+
+use super::{Flag, Risk, Verdict};
+
+/// The pieces of a verdict the bot needs, unescaped: it escapes them for Telegram HTML itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictParts<'a> {
+    pub risk: Risk,
+    /// "高" / "中" / "低".
+    pub risk_label: &'static str,
+    /// 🚨 / ⚠️ / ✅.
+    pub risk_emoji: &'static str,
+    /// One line saying what the level means, e.g. "疑似诈骗" or "未发现明显诈骗特征".
+    pub headline: String,
+    pub types: &'a [String],
+    /// (what the flag means, the words quoted from the message).
+    pub flags: Vec<(&'a str, &'a str)>,
+    pub advice: &'a str,
+}
+
+impl Verdict {
+    /// The pieces of this verdict, for replies laid out elsewhere (the bot).
+    pub fn parts(&self) -> VerdictParts<'_> {
+        VerdictParts {
+            risk: self.risk,
+            risk_label: self.risk.label(),
+            risk_emoji: self.risk.emoji(),
+            headline: headline(self),
+            types: &self.types,
+            flags: self
+                .flags
+                .iter()
+                .map(|f| (f.label.as_str(), f.quote.as_str()))
+                .collect(),
+            advice: &self.advice,
+        }
+    }
+}
+
+fn headline(verdict: &Verdict) -> String {
+    let types = verdict.types.join("、");
+    match verdict.risk {
+        Risk::High if types.is_empty() => "很可能是诈骗".to_string(),
+        Risk::High => format!("很可能是诈骗：{types}"),
+        Risk::Medium if types.is_empty() => "有诈骗特征，请先核实".to_string(),
+        Risk::Medium => format!("疑似{types}，请先核实"),
+        Risk::Low if verdict.warns_about_scams => "这是一条防骗提醒".to_string(),
+        Risk::Low => "未发现明显诈骗特征".to_string(),
+    }
+}
+
+/// The reply as plain text: level, likely type, quoted red flags, what to do.
+pub fn plain_reply(verdict: &Verdict) -> String {
+    let parts = verdict.parts();
+    let mut out = format!(
+        "{} 风险：{} · {}\n",
+        parts.risk_emoji, parts.risk_label, parts.headline
+    );
+    if !parts.flags.is_empty() {
+        out.push_str(if verdict.risk == Risk::Low {
+            "需要留意：\n"
+        } else {
+            "可疑之处：\n"
+        });
+        for (label, quote) in &parts.flags {
+            out.push_str(&format!("• {label}：「{quote}」\n"));
+        }
+    }
+    out.push_str(&format!("建议：{}", parts.advice));
+    out
+}
+
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    risk: Risk,
+    types: &'a [String],
+    flags: &'a [Flag],
+    advice: &'a str,
+    reply: String,
+}
+
+/// One JSON object on one line:
+/// `{"risk": "high"|"medium"|"low", "types": [...], "flags": [{kind, label, quote}], "advice": str, "reply": str}`.
+pub fn json_line(verdict: &Verdict) -> String {
+    let line = JsonLine {
+        risk: verdict.risk,
+        types: &verdict.types,
+        flags: &verdict.flags,
+        advice: &verdict.advice,
+        reply: plain_reply(verdict),
+    };
+    // Serialising plain strings and enums cannot fail; fall back to a minimal object anyway.
+    serde_json::to_string(&line)
+        .unwrap_or_else(|_| format!(r#"{{"risk":"{:?}"}}"#, verdict.risk).to_lowercase())
+}

@@ -1,0 +1,211 @@
+//! Unit tests for the scanner on the built-in patterns: each flag kind, warning context, the risk
+//! rule, rendering and the warning cards. The labelled set is judged in `tests/scan.rs`.
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use super::*;
+
+static SCANNER: LazyLock<Scanner> =
+    LazyLock::new(|| Scanner::builtin().expect("built-in patterns load"));
+
+fn kinds(verdict: &Verdict) -> Vec<&str> {
+    verdict.flags.iter().map(|f| f.kind.as_str()).collect()
+}
+
+#[test]
+fn safe_account_with_police_is_high_and_quoted() {
+    let verdict = SCANNER.scan("我是市公安局的警官，你涉嫌洗钱，请马上把钱转到安全账户。");
+    assert_eq!(verdict.risk, Risk::High);
+    assert_eq!(
+        verdict.types.first().map(String::as_str),
+        Some("冒充公检法")
+    );
+    let safe = verdict
+        .flags
+        .iter()
+        .find(|f| f.kind == "safe_account")
+        .unwrap();
+    assert_eq!(safe.quote, "请马上把钱转到安全账户");
+    assert!(kinds(&verdict).contains(&"authority"));
+    assert!(kinds(&verdict).contains(&"urgency"));
+    assert!(verdict.advice.contains("公检法不会通过电话办案"));
+}
+
+#[test]
+fn asking_for_a_code_is_flagged_but_warning_about_it_is_not() {
+    let asks = SCANNER.scan("验证码收到了吗我帮你登一下");
+    assert_eq!(asks.risk, Risk::Medium);
+    assert_eq!(kinds(&asks), ["verification_code"]);
+
+    let warns = SCANNER.scan("不要把验证码告诉任何人");
+    assert_eq!(warns.risk, Risk::Low);
+    assert!(warns.flags.is_empty());
+    assert!(warns.warns_about_scams);
+}
+
+#[test]
+fn warning_context_cancels_flags_in_general() {
+    for message in [
+        "公检法不会电话办案，遇到直接挂断",
+        "凡是让你刷单的都是诈骗",
+        "警方提醒：凡是要求转入安全账户的都是诈骗。",
+        "骗子会冒充客服让你共享屏幕，大家注意",
+        "千万不要下载陌生的会议软件，也不要开启屏幕共享",
+        "切勿轻信稳赚不赔的投资",
+        "谨防冒充领导借钱，一定要打电话核实",
+    ] {
+        let verdict = SCANNER.scan(message);
+        assert_eq!(verdict.risk, Risk::Low, "{message}: {verdict:?}");
+    }
+}
+
+#[test]
+fn a_negation_does_not_reach_into_the_next_clause() {
+    let verdict = SCANNER.scan("不要犹豫，你涉嫌洗钱，马上把钱转到安全账户");
+    assert_eq!(verdict.risk, Risk::High);
+}
+
+#[test]
+fn ordinary_talk_of_money_links_and_codes_stays_low() {
+    for message in [
+        "明天还你钱",
+        "这是会议链接 https://meeting.example.com/j/123",
+        "快递到了，放在门口了",
+        "我马上到，等我五分钟",
+        "妈，这个月的生活费收到了",
+    ] {
+        let verdict = SCANNER.scan(message);
+        assert_eq!(verdict.risk, Risk::Low, "{message}: {verdict:?}");
+        assert!(verdict.types.is_empty());
+    }
+}
+
+#[test]
+fn bare_domains_and_contact_requests_are_flagged() {
+    let verdict = SCANNER.scan("点赞关注就返佣金，加我微信abc12345，详情见 fanli-job.top");
+    assert_eq!(verdict.risk, Risk::High);
+    assert!(kinds(&verdict).contains(&"link"));
+    assert!(kinds(&verdict).contains(&"add_contact"));
+    assert!(kinds(&verdict).contains(&"task_rebate"));
+    assert_eq!(verdict.types.first().map(String::as_str), Some("刷单返利"));
+}
+
+#[test]
+fn traditional_full_width_and_spaced_out_text_is_recognised() {
+    let verdict =
+        SCANNER.scan("您好，我是京東客服，請下載會議軟件並開啟屏幕共享，把驗 證 碼發給我");
+    assert_eq!(verdict.risk, Risk::High);
+    let code = verdict
+        .flags
+        .iter()
+        .find(|f| f.kind == "verification_code")
+        .unwrap();
+    assert!(code.quote.contains("驗 證 碼"), "{code:?}");
+}
+
+#[test]
+fn a_combination_is_high_on_its_own() {
+    let verdict = SCANNER.scan("爸，我换号了，急需用钱");
+    assert_eq!(verdict.risk, Risk::High);
+    assert_eq!(verdict.types.first().map(String::as_str), Some("冒充亲友"));
+}
+
+#[test]
+fn junk_is_low_and_never_panics() {
+    for junk in [
+        "",
+        " ",
+        "\u{0}",
+        "😀😀😀",
+        "\u{fffd}\u{fffd}",
+        "ａ",
+        &"骗".repeat(30_000),
+    ] {
+        let verdict = SCANNER.scan(junk);
+        assert!(!plain_reply(&verdict).is_empty());
+    }
+    assert_eq!(SCANNER.scan("").risk, Risk::Low);
+}
+
+#[test]
+fn plain_reply_and_json_carry_level_flags_and_advice() {
+    let verdict = SCANNER.scan("恭喜您中奖了，领奖前需先缴纳个人所得税");
+    let reply = plain_reply(&verdict);
+    assert!(reply.starts_with("🚨 风险：高"), "{reply}");
+    assert!(reply.contains("虚假中奖"));
+    assert!(reply.contains("「"));
+    let json: serde_json::Value = serde_json::from_str(&json_line(&verdict)).unwrap();
+    assert_eq!(json["risk"], "high");
+    assert_eq!(json["types"][0], "虚假中奖");
+    assert!(
+        json["flags"][0]["quote"]
+            .as_str()
+            .is_some_and(|q| !q.is_empty())
+    );
+    assert_eq!(json["reply"], reply);
+    let parts = verdict.parts();
+    assert_eq!(parts.risk_label, "高");
+    assert_eq!(parts.flags.len(), verdict.flags.len());
+}
+
+#[test]
+fn every_fraud_type_has_a_card_found_by_topic() {
+    let cards = SCANNER.tips();
+    assert_eq!(cards.len(), 13);
+    for card in cards {
+        assert!(
+            !card.script.is_empty() && !card.red_flags.is_empty() && !card.what_to_do.is_empty()
+        );
+        assert_eq!(SCANNER.tip_for(&card.title), Some(card));
+    }
+    assert_eq!(SCANNER.tip_for("刷单").unwrap().title, "刷单返利");
+    assert_eq!(
+        SCANNER.tip_for(" 杀猪盘！").unwrap().title,
+        "网络婚恋交友（杀猪盘）"
+    );
+    assert_eq!(SCANNER.tip_for("公檢法").unwrap().title, "冒充公检法");
+    assert_eq!(SCANNER.tip_for("").map(|c| &c.title), None);
+    assert_eq!(SCANNER.tip_for("天气").map(|c| &c.title), None);
+    assert!(SCANNER.tip_for("刷单").unwrap().plain().contains("怎么办"));
+}
+
+#[test]
+fn bad_pattern_files_report_path_and_line() {
+    let path = Path::new("knowledge/scam-patterns.yaml");
+    let base = "advice: {high: h, medium: m, low: l, warning: w}\ntypes:\n  - name: 刷单返利\n    script: s\n    red_flags: [r]\n    what_to_do: w\npatterns:\n";
+    let unknown_type = format!(
+        "{base}  - kind: a\n    label: A\n    weight: 3\n    types: [不存在]\n    phrases: [刷单]\n"
+    );
+    let err = Scanner::from_yaml(&unknown_type, path)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("knowledge/scam-patterns.yaml:8: "), "{err}");
+    assert!(err.contains("不存在"), "{err}");
+
+    let bad_regex =
+        format!("{base}  - kind: b\n    label: B\n    weight: 3\n    regexes: ['(unclosed']\n");
+    let err = Scanner::from_yaml(&bad_regex, path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("knowledge/scam-patterns.yaml:8: pattern `b` has a bad regex"),
+        "{err}"
+    );
+
+    let not_yaml = "patterns: [\n";
+    let err = Scanner::from_yaml(not_yaml, path).unwrap_err().to_string();
+    assert!(err.starts_with("knowledge/scam-patterns.yaml:"), "{err}");
+
+    let err = Scanner::from_file(Path::new("/nonexistent/scam-patterns.yaml")).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("/nonexistent/scam-patterns.yaml: cannot read")
+    );
+
+    let good = format!(
+        "{base}  - kind: c\n    label: C\n    weight: 3\n    types: [刷单返利]\n    phrases: [刷單]\n"
+    );
+    let scanner = Scanner::from_yaml(&good, path).unwrap();
+    assert_eq!(scanner.scan("来刷单吧").risk, Risk::Medium);
+}

@@ -1,0 +1,203 @@
+//! Test support for the bot: a mock Bot API, update builders, and a harness that runs the real
+//! dispatcher (the same handler tree as `fanzha-bot run`) against the mock.
+
+#![allow(dead_code)] // Each test crate uses a different part of the support module.
+
+pub mod mock_api;
+
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
+
+use arc_swap::ArcSwap;
+use fanzha_bot::answer::Engine;
+use fanzha_bot::bot::{AppState, TelegramApi, dispatcher};
+use fanzha_bot::store::Store;
+use serde_json::{Value, json};
+use teloxide::Bot;
+use teloxide::dispatching::ShutdownToken;
+
+pub use mock_api::{BOT_USERNAME, Call, MockApi};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The engine on the shipped knowledge, loaded once per test binary.
+pub static ENGINE: LazyLock<Arc<Engine>> = LazyLock::new(|| {
+    let (engine, _problems) = Engine::load(&repo().join("knowledge")).expect("knowledge loads");
+    Arc::new(engine)
+});
+
+/// A running dispatcher against a mock API, with its own database.
+pub struct Harness {
+    pub api: MockApi,
+    pub state: Arc<AppState>,
+    shutdown: ShutdownToken,
+    dispatcher: tokio::task::JoinHandle<()>,
+    _data: tempfile::TempDir,
+}
+
+impl Harness {
+    /// The plain client (no throttling): what the latency measurement wants.
+    pub async fn start() -> Harness {
+        Harness::start_with(|api| Bot::new("123:TEST").set_api_url(api.url.parse().unwrap())).await
+    }
+
+    pub async fn start_with<R: TelegramApi>(client: impl FnOnce(&MockApi) -> R) -> Harness {
+        let api = MockApi::start().await;
+        let data = tempfile::tempdir().unwrap();
+        let store = Store::open(data.path(), None).await.unwrap();
+        let state = Arc::new(AppState::new(
+            Arc::new(ArcSwap::new(ENGINE.clone())),
+            store,
+            vec![ADMIN],
+        ));
+        let mut dispatcher = dispatcher(client(&api), state.clone());
+        let shutdown = dispatcher.shutdown_token();
+        let dispatcher = tokio::spawn(async move { dispatcher.dispatch().await });
+        Harness {
+            api,
+            state,
+            shutdown,
+            dispatcher,
+            _data: data,
+        }
+    }
+
+    /// Stops the dispatcher and checks it was still running (no handler took it down).
+    pub async fn stop(self) {
+        assert!(
+            !self.dispatcher.is_finished(),
+            "the dispatcher stopped on its own"
+        );
+        // Shutdown may be refused while the dispatcher is still starting; wait until it runs.
+        self.api.wait_method("getMe").await;
+        loop {
+            match self.shutdown.shutdown() {
+                Ok(stopped) => {
+                    stopped.await;
+                    break;
+                }
+                Err(_) => tokio::task::yield_now().await,
+            }
+        }
+        self.dispatcher.await.unwrap();
+    }
+}
+
+/// The admin user id given to harness bots.
+pub const ADMIN: u64 = 777;
+
+/// A user JSON.
+pub fn user(id: i64) -> Value {
+    json!({ "id": id, "is_bot": false, "first_name": "小王", "language_code": "zh-hans" })
+}
+
+/// A text message from `from` in chat `chat` (positive: private; negative: group).
+pub fn text_message(chat: i64, from: i64, text: &str) -> Value {
+    json!({
+        "message_id": 1,
+        "date": 1_700_000_000,
+        "chat": mock_api::chat(chat),
+        "from": user(from),
+        "text": text,
+    })
+}
+
+/// A text message with its `/command` entity, as Telegram sends it.
+pub fn command_message(chat: i64, from: i64, text: &str) -> Value {
+    let mut message = text_message(chat, from, text);
+    let command_len = text
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .encode_utf16()
+        .count();
+    message["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": command_len }]);
+    message
+}
+
+/// A text message that mentions the bot: `before @bot after`, with its mention entity.
+pub fn mention_message(chat: i64, from: i64, before: &str, after: &str) -> Value {
+    let mention = format!("@{BOT_USERNAME}");
+    let text = format!("{before}{mention}{after}");
+    let mut message = text_message(chat, from, &text);
+    message["entities"] = json!([{
+        "type": "mention",
+        "offset": before.encode_utf16().count(),
+        "length": mention.encode_utf16().count(),
+    }]);
+    message
+}
+
+/// A message replying to one of the bot's messages.
+pub fn reply_to_bot(chat: i64, from: i64, text: &str) -> Value {
+    let mut message = text_message(chat, from, text);
+    message["reply_to_message"] = json!({
+        "message_id": 900,
+        "date": 1_699_999_999,
+        "chat": mock_api::chat(chat),
+        "from": mock_api::bot_user_plain(),
+        "text": "📊 之前的回答",
+    });
+    message
+}
+
+pub fn message_update(message: Value) -> Value {
+    json!({ "message": message })
+}
+
+/// A press of a button under `message` (a message the bot sent).
+pub fn button_press(from: i64, message: &Call, message_id: i64, data: &str) -> Value {
+    json!({
+        "callback_query": {
+            "id": format!("cb-{from}-{message_id}-{data}"),
+            "from": user(from),
+            "chat_instance": "1",
+            "data": data,
+            "message": {
+                "message_id": message_id,
+                "date": 1_700_000_000,
+                "chat": mock_api::chat(message.chat_id().unwrap()),
+                "from": mock_api::bot_user_plain(),
+                "text": message.text(),
+            }
+        }
+    })
+}
+
+pub fn inline_query(from: i64, query: &str) -> Value {
+    json!({
+        "inline_query": {
+            "id": format!("iq-{from}-{}", query.len()),
+            "from": user(from),
+            "query": query,
+            "offset": "",
+        }
+    })
+}
+
+/// The callback data of every button under a sent message, by button text.
+pub fn buttons(call: &Call) -> Vec<(String, String)> {
+    call.body["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+        .map(|button| {
+            (
+                button["text"].as_str().unwrap_or("").to_string(),
+                button["callback_data"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The callback data of the button labelled `label`.
+pub fn button(call: &Call, label: &str) -> String {
+    buttons(call)
+        .into_iter()
+        .find(|(text, _)| text == label)
+        .map(|(_, data)| data)
+        .unwrap_or_else(|| panic!("no {label} button under {}", call.body))
+}
