@@ -24,7 +24,7 @@ use crate::search::lexicon::{
 };
 use crate::search::query::{QueryTerm, QuestionAnalysis, UnitClass, analyze};
 use crate::search::tokenizer::bigrams;
-use crate::search::{SearchIndex, WeightedTerm};
+use crate::search::{IndexError, SearchIndex, WeightedTerm};
 
 /// Where a figure or passage comes from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -229,6 +229,18 @@ impl Engine {
 
     /// Indexes documents: passages, figures, lexicon and the search index.
     pub fn build(documents: Vec<Document>, files: &LexiconFiles) -> Result<Engine, EngineError> {
+        Engine::build_with(documents, files, |lexicon, keys| {
+            SearchIndex::build(lexicon, keys.iter().map(String::as_str))
+        })
+    }
+
+    /// Builds the engine with `make_index` providing the search index over the passage keys
+    /// (built in memory, built on disk, or opened from disk: see [`crate::persist`]).
+    pub(crate) fn build_with(
+        documents: Vec<Document>,
+        files: &LexiconFiles,
+        make_index: impl FnOnce(&Lexicon, &[String]) -> Result<SearchIndex, IndexError>,
+    ) -> Result<Engine, EngineError> {
         let mut domain_words = files.dictionary.clone();
         for document in &documents {
             for paragraph in &document.paragraphs {
@@ -263,8 +275,8 @@ impl Engine {
             }
         }
         let passage_keys: Vec<String> = passages.iter().map(|p| search_key(&p.text)).collect();
-        let index = SearchIndex::build(&lexicon, passage_keys.iter().map(String::as_str))
-            .map_err(|e| EngineError::Index(e.to_string()))?;
+        let index =
+            make_index(&lexicon, &passage_keys).map_err(|e| EngineError::Index(e.to_string()))?;
         let mut engine = Engine {
             documents,
             passages,

@@ -1,13 +1,16 @@
 //! The command line: one subcommand per job, each a thin wiring of library modules.
 
-use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::answer::Engine;
+use crate::reload::{LiveKnowledge, LoadStep};
 use crate::{config, render};
 
 /// fanzha-bot (反诈 bot): answers anti-fraud questions with the exact figure and its source.
@@ -36,6 +39,12 @@ pub enum Command {
     },
     /// Load the knowledge folder and report every problem as `path:line: message`.
     Check,
+    /// Build or refresh the persistent index under DATA_DIR; only changed files are re-parsed.
+    Index {
+        /// Where the index is kept (in DIR/index/; else DATA_DIR, else ./data).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Run a question file (JSON lines: kind, q, expect) and print every wrong answer.
     Eval {
         /// The question file, e.g. knowledge/regression.jsonl.
@@ -82,7 +91,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             ask(&knowledge, json, &question)
         }
-        Command::Check => check(&knowledge),
+        Command::Check => check(&knowledge, None),
+        Command::Index { data_dir } => check(&knowledge, Some(&config::data_dir(data_dir))),
         Command::Eval { file } => eval(&knowledge, &file),
         Command::Scan { json, text } => scan(&knowledge, json, &text.join(" ")),
         Command::Run | Command::Feedback { .. } => unreachable!("handled above"),
@@ -205,9 +215,15 @@ fn for_each_stdin_line(
     }
 }
 
-fn check(knowledge: &std::path::Path) -> anyhow::Result<ExitCode> {
-    let (engine, problems) = Engine::load(knowledge)?;
-    let stats = engine.stats();
+/// `check` (in memory) or `index` (persisted under `data_dir`): loads the knowledge with a
+/// progress bar on big folders and reports every problem.
+fn check(knowledge: &Path, data_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let bar = LoadProgressBar::new(data_dir.is_some());
+    let (live, report) =
+        LiveKnowledge::load_with_progress(knowledge, data_dir, &|step| bar.show(step))?;
+    bar.finish();
+    let stats = live.engine().stats();
     println!(
         "{}: {} documents, {} passages, {} figures",
         knowledge.display(),
@@ -215,7 +231,21 @@ fn check(knowledge: &std::path::Path) -> anyhow::Result<ExitCode> {
         stats.passages,
         stats.figures
     );
-    for problem in &problems {
+    if let Some(data_dir) = data_dir {
+        println!(
+            "{}: {} file(s) parsed, index {} in {:.2?}",
+            data_dir.join("index").display(),
+            report.reparsed,
+            if report.opened_saved_index {
+                "reused"
+            } else {
+                "rebuilt"
+            },
+            started.elapsed()
+        );
+    }
+    let problems = &report.problems;
+    for problem in problems {
         println!("{problem}");
     }
     if problems.is_empty() {
@@ -224,6 +254,53 @@ fn check(knowledge: &std::path::Path) -> anyhow::Result<ExitCode> {
     } else {
         println!("{} problem(s) found", problems.len());
         Ok(ExitCode::from(1))
+    }
+}
+
+/// A progress bar on stderr while knowledge loads: shown only on a terminal, and for `check`
+/// only when the folder is big enough to take a while.
+struct LoadProgressBar {
+    bar: ProgressBar,
+    always: bool,
+}
+
+impl LoadProgressBar {
+    /// Folders smaller than this load in well under a second: no bar for `check`.
+    const BIG_FOLDER: usize = 500;
+
+    fn new(always: bool) -> Self {
+        Self {
+            bar: ProgressBar::hidden(),
+            always,
+        }
+    }
+
+    fn show(&self, step: LoadStep) {
+        match step {
+            LoadStep::Reading { files } => {
+                if std::io::stderr().is_terminal() && (self.always || files >= Self::BIG_FOLDER) {
+                    self.bar.set_draw_target(ProgressDrawTarget::stderr());
+                }
+                self.bar.set_length(files as u64);
+                self.bar.set_style(
+                    ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} articles ({eta})")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                );
+                self.bar.set_message("reading");
+            }
+            LoadStep::Read => self.bar.inc(1),
+            LoadStep::Indexing { documents } => {
+                self.bar.set_style(ProgressStyle::default_spinner());
+                self.bar
+                    .set_message(format!("indexing {documents} articles"));
+                self.bar.enable_steady_tick(Duration::from_millis(120));
+            }
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
     }
 }
 

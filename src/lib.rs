@@ -20,6 +20,8 @@ pub mod eval;
 pub mod figures;
 pub mod knowledge;
 pub mod normalize;
+pub mod persist;
+pub mod reload;
 pub mod render;
 pub mod scam;
 pub mod search;

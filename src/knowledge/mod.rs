@@ -17,7 +17,7 @@ pub use front_matter::parse_date;
 pub use passages::{Passage, PassageKind, split_passages};
 
 /// One article, decoded: metadata from the front matter and the body as paragraphs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Document {
     /// Path relative to the knowledge folder, with `/` separators (stable across machines).
     pub path: String,
@@ -34,7 +34,7 @@ pub struct Document {
 }
 
 /// One paragraph of an article body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Paragraph {
     /// Plain text, entities decoded, whitespace collapsed.
     pub text: String,

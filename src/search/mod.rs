@@ -7,6 +7,8 @@ pub mod lexicon;
 pub mod query;
 pub mod tokenizer;
 
+use std::path::Path;
+
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
@@ -78,7 +80,35 @@ impl SearchIndex {
         texts: impl IntoIterator<Item = &'a str>,
     ) -> Result<SearchIndex, IndexError> {
         let (schema, fields) = schema();
-        let index = Index::create_in_ram(schema);
+        SearchIndex::fill(Index::create_in_ram(schema), fields, lexicon, texts)
+    }
+
+    /// Indexes passage texts into the empty folder `dir`, where [`SearchIndex::open_in_dir`]
+    /// finds them again after a restart.
+    pub fn build_in_dir<'a>(
+        dir: &Path,
+        lexicon: &Lexicon,
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> Result<SearchIndex, IndexError> {
+        let (schema, fields) = schema();
+        SearchIndex::fill(Index::create_in_dir(dir, schema)?, fields, lexicon, texts)
+    }
+
+    /// Opens an index written by [`SearchIndex::build_in_dir`]. The tokenizers are registered
+    /// again: tantivy stores only their names.
+    pub fn open_in_dir(dir: &Path, lexicon: &Lexicon) -> Result<SearchIndex, IndexError> {
+        let (_, fields) = schema();
+        let index = Index::open_in_dir(dir)?;
+        register_tokenizers(&index, lexicon);
+        SearchIndex::serve(index, fields)
+    }
+
+    fn fill<'a>(
+        index: Index,
+        fields: Fields,
+        lexicon: &Lexicon,
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> Result<SearchIndex, IndexError> {
         register_tokenizers(&index, lexicon);
         // One thread: indexing runs beside the serving bot on a 2-core machine.
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
@@ -90,6 +120,12 @@ impl SearchIndex {
             ))?;
         }
         writer.commit()?;
+        // Merges run on background threads; wait for them so the folder is complete on return.
+        writer.wait_merging_threads()?;
+        SearchIndex::serve(index, fields)
+    }
+
+    fn serve(index: Index, fields: Fields) -> Result<SearchIndex, IndexError> {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
