@@ -255,6 +255,15 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
             analysis.year = Some(year);
             continue;
         }
+        if word.starts_with("百分之") || word == "百分比" {
+            // "百分之几" asks for a percentage, whatever the other words suggest.
+            analysis.wants_figure = true;
+            analysis.unit = Some(UnitClass::Percent);
+            if words.get(i) == Some(&"几") {
+                i += 1;
+            }
+            continue;
+        }
         if QUANTITY_CUES.contains(&word)
             || word.starts_with("多少")
             || word.starts_with('几') && word.chars().count() <= 2
@@ -271,7 +280,9 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
         }
         if let Some((_, unit)) = QUANTITY_NOUNS.iter().find(|(noun, _)| *noun == word) {
             analysis.wants_figure = true;
-            analysis.unit = analysis.unit.or(*unit);
+            if analysis.unit != Some(UnitClass::Percent) {
+                analysis.unit = analysis.unit.or(*unit);
+            }
             push_term(&mut analysis, word, 0.3, lexicon);
             continue;
         }
@@ -365,6 +376,9 @@ mod tests {
         assert_eq!(words, ["拦截", "涉诈", "电话"]);
         let a = analyze("抓获犯罪嫌疑人多少名", &lexicon());
         assert_eq!(a.unit, Some(UnitClass::People));
+        let a = analyze("银行账户涉诈金额下降了百分之几", &lexicon());
+        assert_eq!(a.unit, Some(UnitClass::Percent));
+        assert!(a.wants_figure);
         let a = analyze("被骗了多少钱", &lexicon());
         assert_eq!(a.unit, Some(UnitClass::Money));
         let a = analyze("北京有多少人口", &lexicon());
