@@ -25,7 +25,7 @@ use crate::knowledge::{Document, FileProblem};
 use crate::search::SearchIndex;
 
 /// Bumped whenever the snapshot or index layout changes, so old snapshots are ignored.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// The snapshot file inside the index folder.
 const SNAPSHOT_FILE: &str = "current.json";
 

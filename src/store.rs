@@ -700,7 +700,10 @@ mod tests {
         let hash = store.user_hash(42);
         assert_ne!(hash, store.user_hash(43));
         // A salted digest, not the id itself (a hex digest may contain "42" by chance).
-        assert!(hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
+        assert!(
+            hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{hash}"
+        );
         store.close().await;
         let reopened = Store::open(&dir.path().join("data"), None).await.unwrap();
         assert_eq!(reopened.user_hash(42), hash);

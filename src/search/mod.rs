@@ -12,10 +12,10 @@ use std::path::Path;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term, doc};
+use tantivy::{Index, ReloadPolicy, Term, doc};
 
 use self::lexicon::Lexicon;
 use self::tokenizer::{BIGRAMS, BigramTokenizer, WORDS, WordTokenizer};
@@ -34,7 +34,8 @@ pub struct Fields {
 /// Builds the schema and returns it with its fields.
 pub fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let passage = builder.add_u64_field("passage", NumericOptions::default().set_stored());
+    // A fast field: hits read their passage number from a column, not from the document store.
+    let passage = builder.add_u64_field("passage", NumericOptions::default().set_fast());
     let text_field = |tokenizer: &str| {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
@@ -69,7 +70,9 @@ pub struct WeightedTerm {
 /// The passage index.
 pub struct SearchIndex {
     fields: Fields,
-    reader: IndexReader,
+    searcher: tantivy::Searcher,
+    /// The passage-number column of each segment, by segment ordinal.
+    passage_columns: Vec<tantivy::columnar::Column<u64>>,
     index: Index,
 }
 
@@ -130,9 +133,16 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let searcher = reader.searcher();
+        let passage_columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| segment.fast_fields().u64("passage"))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(SearchIndex {
             fields,
-            reader,
+            searcher,
+            passage_columns,
             index,
         })
     }
@@ -147,7 +157,7 @@ impl SearchIndex {
 
     /// Number of indexed passages.
     pub fn len(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.searcher.num_docs()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -157,13 +167,13 @@ impl SearchIndex {
     /// How many passages contain `word` as a jieba word (0 when unknown).
     pub fn word_frequency(&self, word: &str) -> u64 {
         let term = Term::from_field_text(self.fields.words, word);
-        self.reader.searcher().doc_freq(&term).unwrap_or(0)
+        self.searcher.doc_freq(&term).unwrap_or(0)
     }
 
     /// How many passages contain the bigram (or lone character) `gram`.
     pub fn bigram_frequency(&self, gram: &str) -> u64 {
         let term = Term::from_field_text(self.fields.bigrams, gram);
-        self.reader.searcher().doc_freq(&term).unwrap_or(0)
+        self.searcher.doc_freq(&term).unwrap_or(0)
     }
 
     /// The `limit` best passages for the weighted words, by BM25: `(passage, score)`, best first.
@@ -188,19 +198,14 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit))?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let stored: TantivyDocument = searcher.doc(address)?;
-            if let Some(id) = stored
-                .get_first(self.fields.passage)
-                .and_then(|v| v.as_u64())
-            {
-                hits.push((id as usize, score));
-            }
-        }
-        Ok(hits)
+        let top = self.searcher.search(&query, &TopDocs::with_limit(limit))?;
+        Ok(top
+            .into_iter()
+            .filter_map(|(score, address)| {
+                let column = self.passage_columns.get(address.segment_ord as usize)?;
+                Some((column.first(address.doc_id)? as usize, score))
+            })
+            .collect())
     }
 }
 
