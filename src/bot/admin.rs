@@ -1,5 +1,6 @@
 //! The maintainers' commands (only for `ADMIN_IDS`; the handlers refuse everyone else before
-//! getting here): `/stats`, `/reload`, and the knowledge report of a bare `/check`.
+//! getting here): `/stats`, `/reload`, and the knowledge report of a bare `/check`; and the
+//! messages that tell them about new problems in the knowledge folder.
 //!
 //! Loading the knowledge builds a whole index, so it runs on the blocking pool, never on the
 //! async workers that answer questions; the engine being served is replaced only once the new one
@@ -11,9 +12,14 @@ use std::time::Duration;
 use chrono::{TimeDelta, Utc};
 
 use crate::answer::{Engine, EngineError};
-use crate::bot::AppState;
+use teloxide::types::ChatId;
+use tokio::sync::broadcast;
+
+use crate::bot::send::{ReplyTarget, send_html};
 use crate::bot::tips::china_time;
+use crate::bot::{AppState, TelegramApi};
 use crate::knowledge::Problem;
+use crate::reload::LiveKnowledge;
 use crate::render::telegram::{MESSAGE_LIMIT, escape_html};
 use crate::scam::{PatternError, Scanner};
 
@@ -86,8 +92,12 @@ fn human_duration(age: Duration) -> String {
 }
 
 /// `/reload`: rebuilds the engine (and the scanner) from the knowledge folder and swaps them in.
-/// What cannot be loaded is reported and the previous version keeps being served.
+/// What cannot be loaded is reported and the previous version keeps being served. With live
+/// knowledge the rebuild is the watcher's own (last good versions of broken files kept).
 pub async fn reload_html(state: &AppState) -> String {
+    if let Some(live) = &state.live {
+        return reload_live_html(state, live).await;
+    }
     let Some(loaded) = load_off_runtime(&state.knowledge_dir).await else {
         return format!("{}（内部错误）", crate::bot::text::RELOAD_FAILED);
     };
@@ -109,12 +119,79 @@ pub async fn reload_html(state: &AppState) -> String {
     }
     match loaded.scanner {
         Ok(scanner) => state.scanner.store(std::sync::Arc::new(scanner)),
-        Err(err) => html.push_str(&format!(
-            "\n诈骗特征文件有误，仍用原来的：\n<code>{}</code>",
-            escape_html(&err.to_string())
-        )),
+        Err(err) => html.push_str(&scanner_kept_html(&err)),
     }
     trim_to_message(html)
+}
+
+/// `/reload` through the live knowledge, then the scanner as without it.
+async fn reload_live_html(state: &AppState, live: &LiveKnowledge) -> String {
+    let mut html = String::new();
+    match live.reload_now().await {
+        Ok(report) => {
+            let stats = state.engine.load().stats();
+            html.push_str(&format!(
+                "🔄 <b>已重新加载</b>：文章 {} 篇，段落 {} 个，数字 {} 个",
+                stats.documents, stats.passages, stats.figures
+            ));
+            html.push_str(&problems_html(&report.problems));
+        }
+        Err(err) => {
+            html.push_str(crate::bot::text::RELOAD_FAILED);
+            html.push_str(&escape_html(&err.to_string()));
+        }
+    }
+    let dir = state.knowledge_dir.clone();
+    match tokio::task::spawn_blocking(move || Scanner::for_knowledge(&dir)).await {
+        Ok(Ok(scanner)) => state.scanner.store(std::sync::Arc::new(scanner)),
+        Ok(Err(err)) => html.push_str(&scanner_kept_html(&err)),
+        Err(err) => tracing::error!("loading the scam patterns failed: {err}"),
+    }
+    trim_to_message(html)
+}
+
+fn scanner_kept_html(err: &PatternError) -> String {
+    format!(
+        "\n诈骗特征文件有误，仍用原来的：\n<code>{}</code>",
+        escape_html(&err.to_string())
+    )
+}
+
+/// Sends each batch of new knowledge problems to every admin as one message (`path:line:
+/// message` lines, trimmed to fit), until the live knowledge is gone.
+pub async fn forward_problems<R: TelegramApi>(
+    bot: R,
+    admin_ids: Vec<u64>,
+    mut problems: broadcast::Receiver<Vec<Problem>>,
+) {
+    loop {
+        let batch = match problems.recv().await {
+            Ok(batch) => batch,
+            Err(broadcast::error::RecvError::Lagged(missed)) => {
+                // The missed problems were logged by the rebuild and stay in `/check`.
+                tracing::warn!("{missed} problem batches were not sent to the admins");
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let html = trim_to_message(format!(
+            "⚠️ <b>知识库有新问题</b>（有问题的文件仍用上一个正确版本）{}",
+            problems_html(&batch)
+        ));
+        for admin in &admin_ids {
+            let Ok(chat) = i64::try_from(*admin) else {
+                continue;
+            };
+            let target = ReplyTarget {
+                chat: ChatId(chat),
+                thread: None,
+                reply_to: None,
+            };
+            if let Err(err) = send_html(&bot, target, &html, None).await {
+                tracing::warn!("cannot tell admin {admin} about knowledge problems: {err}");
+            }
+        }
+    }
 }
 
 /// A bare `/check` from an admin: the `check` report of the knowledge folder (problems as

@@ -38,6 +38,7 @@ use crate::bot::flood::FloodGuard;
 use crate::bot::inline::InlineCache;
 use crate::bot::send::{ReplyTarget, send_text};
 use crate::bot::warnings::Cooldown;
+use crate::reload::{KnowledgeWatcher, LiveKnowledge, ReloadError};
 use crate::scam::Scanner;
 use crate::store::{Store, StoreError};
 
@@ -97,6 +98,10 @@ pub struct AppState {
     pub autowarn_cooldown: Cooldown,
     /// Telegram user ids allowed to use admin commands.
     pub admin_ids: Vec<u64>,
+    /// The live knowledge `engine` is the handle of, when the bot serves one (`fanzha-bot run`):
+    /// `/reload` and `/stats` then go through it, so the watcher's swaps are what is served and
+    /// reported. Without it (tests on a fixed engine) `/reload` rebuilds the engine directly.
+    pub live: Option<LiveKnowledge>,
 }
 
 impl AppState {
@@ -118,7 +123,27 @@ impl AppState {
             inline_cache: InlineCache::default(),
             autowarn_cooldown: Cooldown::new(AUTOWARN_COOLDOWN),
             admin_ids,
+            live: None,
         }
+    }
+
+    /// The state for live knowledge: answers come from `live`'s engine handle, so every engine
+    /// its watcher or `/reload` swaps in is served at once.
+    pub fn with_live(
+        live: LiveKnowledge,
+        scanner: Scanner,
+        store: Store,
+        admin_ids: Vec<u64>,
+    ) -> AppState {
+        let mut state = AppState::new(
+            live.engine_handle(),
+            scanner,
+            live.knowledge_dir().to_path_buf(),
+            store,
+            admin_ids,
+        );
+        state.live = Some(live);
+        state
     }
 
     /// Serves `engine` from now on and restarts the index age.
@@ -132,6 +157,9 @@ impl AppState {
 
     /// How long ago the engine being served was built.
     pub fn index_age(&self) -> Duration {
+        if let Some(live) = &self.live {
+            return live.index_age();
+        }
         self.engine_built_at
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -210,7 +238,9 @@ pub fn dispatcher<R: TelegramApi>(
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
-    Engine(#[from] crate::answer::EngineError),
+    Knowledge(#[from] ReloadError),
+    #[error("cannot watch the knowledge folder: {0}")]
+    Watch(#[from] notify::Error),
     #[error(transparent)]
     Patterns(#[from] crate::scam::PatternError),
     #[error(transparent)]
@@ -247,14 +277,21 @@ where
 /// Runs the bot until Ctrl-C: loads the knowledge and the database, checks the token,
 /// registers the commands, then serves updates by long polling or, with `WEBHOOK_URL`, a webhook.
 pub async fn run(config: BotConfig) -> Result<(), RunError> {
-    let (engine, problems) = Engine::load(&config.knowledge_dir)?;
-    for problem in &problems {
+    let knowledge_dir = config.knowledge_dir.clone();
+    let data_dir = config.data_dir.clone();
+    // Opening may build the whole index: keep it off the async workers.
+    let (live, report) =
+        tokio::task::spawn_blocking(move || LiveKnowledge::open(&knowledge_dir, &data_dir))
+            .await
+            .map_err(|err| ReloadError::Interrupted(err.to_string()))??;
+    for problem in &report.problems {
         tracing::warn!("{problem}");
     }
-    let stats = engine.stats();
+    let stats = live.engine().stats();
     tracing::info!(
         documents = stats.documents,
         figures = stats.figures,
+        opened_saved_index = report.opened_saved_index,
         "knowledge loaded from {}",
         config.knowledge_dir.display()
     );
@@ -270,10 +307,12 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
         // Only the command menu is missing; answering works without it.
         tracing::warn!("cannot register the command menu: {err}");
     }
-    let state = Arc::new(AppState::new(
-        Arc::new(ArcSwap::from_pointee(engine)),
+    // Kept until the bot stops: dropping it stops watching and forwarding.
+    let _watching = watch_knowledge(&live, bot.clone(), config.admin_ids.clone())?;
+    tracing::info!("watching {} for changes", config.knowledge_dir.display());
+    let state = Arc::new(AppState::with_live(
+        live,
         scanner,
-        config.knowledge_dir.clone(),
         store.clone(),
         config.admin_ids.clone(),
     ));
@@ -310,6 +349,36 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
     daily_tips.abort();
     store.close().await;
     Ok(())
+}
+
+/// Live reload for a running bot: the knowledge folder watched, and each batch of new problems
+/// sent to the maintainers. Dropping it stops both.
+pub struct KnowledgeWatching {
+    _watcher: KnowledgeWatcher,
+    forwarder: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for KnowledgeWatching {
+    fn drop(&mut self) {
+        self.forwarder.abort();
+    }
+}
+
+/// Starts watching `live`'s folder and forwarding its problem batches to `admin_ids`, one
+/// message per batch per admin. Call inside the Tokio runtime.
+pub fn watch_knowledge<R: TelegramApi>(
+    live: &LiveKnowledge,
+    bot: R,
+    admin_ids: Vec<u64>,
+) -> Result<KnowledgeWatching, notify::Error> {
+    // Subscribed before watching, so no batch from the first change is missed.
+    let problems = live.subscribe_problems();
+    let watcher = live.watch()?;
+    let forwarder = tokio::spawn(admin::forward_problems(bot, admin_ids, problems));
+    Ok(KnowledgeWatching {
+        _watcher: watcher,
+        forwarder,
+    })
 }
 
 /// Ctrl-C, or SIGTERM (how containers and systemd stop a service).

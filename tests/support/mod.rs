@@ -10,7 +10,8 @@ use std::sync::{Arc, LazyLock};
 
 use arc_swap::ArcSwap;
 use fanzha_bot::answer::Engine;
-use fanzha_bot::bot::{AppState, TelegramApi, dispatcher};
+use fanzha_bot::bot::{AppState, KnowledgeWatching, TelegramApi, dispatcher, watch_knowledge};
+use fanzha_bot::reload::LiveKnowledge;
 use fanzha_bot::scam::Scanner;
 use fanzha_bot::store::Store;
 use serde_json::{Value, json};
@@ -40,6 +41,8 @@ pub struct Harness {
     shutdown: ShutdownToken,
     dispatcher: tokio::task::JoinHandle<()>,
     data: tempfile::TempDir,
+    /// The watcher and admin notifier of a live harness, kept alive as long as the bot.
+    watching: Option<KnowledgeWatching>,
 }
 
 impl Harness {
@@ -76,6 +79,25 @@ impl Harness {
         .await
     }
 
+    /// A harness serving live knowledge from `knowledge` (index persisted under `data`), watched
+    /// and with problems forwarded to [`ADMIN`]: wired as `fanzha-bot run` wires it.
+    pub async fn start_live(knowledge: &std::path::Path, data: tempfile::TempDir) -> Harness {
+        let (live, _report) = LiveKnowledge::open(knowledge, data.path()).expect("knowledge loads");
+        let store = Store::open(data.path(), None).await.unwrap();
+        let api = MockApi::start().await;
+        let client = Bot::new("123:TEST").set_api_url(api.url.parse().unwrap());
+        let watching = watch_knowledge(&live, client.clone(), vec![ADMIN]).expect("watching");
+        let state = Arc::new(AppState::with_live(
+            live,
+            SCANNER.clone(),
+            store,
+            vec![ADMIN],
+        ));
+        let mut harness = Harness::serve(api, client, state, data);
+        harness.watching = Some(watching);
+        harness
+    }
+
     async fn start_on<R: TelegramApi>(
         client: impl FnOnce(&MockApi) -> R,
         engine: Arc<Engine>,
@@ -91,7 +113,17 @@ impl Harness {
             store,
             vec![ADMIN],
         ));
-        let mut dispatcher = dispatcher(client(&api), state.clone());
+        let client = client(&api);
+        Harness::serve(api, client, state, data)
+    }
+
+    fn serve<R: TelegramApi>(
+        api: MockApi,
+        client: R,
+        state: Arc<AppState>,
+        data: tempfile::TempDir,
+    ) -> Harness {
+        let mut dispatcher = dispatcher(client, state.clone());
         let shutdown = dispatcher.shutdown_token();
         let dispatcher = tokio::spawn(async move { dispatcher.dispatch().await });
         Harness {
@@ -100,6 +132,7 @@ impl Harness {
             shutdown,
             dispatcher,
             data,
+            watching: None,
         }
     }
 
@@ -126,6 +159,7 @@ impl Harness {
             }
         }
         self.dispatcher.await.unwrap();
+        drop(self.watching);
         self.state.store.close().await;
         self.data
     }
