@@ -471,6 +471,10 @@ impl Engine {
         let mut search_terms = Vec::new();
         for (term, &weight) in terms.iter().zip(weights) {
             for (i, form) in term.forms().enumerate() {
+                // A synonym the articles never use cannot find anything; skip its clause.
+                if i > 0 && self.form_frequency(form) == 0 {
+                    continue;
+                }
                 let weight = if i == 0 { weight } else { weight * 0.8 };
                 search_terms.push(WeightedTerm {
                     text: form.to_string(),

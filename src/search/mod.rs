@@ -187,6 +187,12 @@ impl SearchIndex {
         for term in terms {
             let word = Term::from_field_text(self.fields.words, &term.text);
             clauses.push((Occur::Should, boosted(word, term.weight)));
+            // Bigrams stand in for a word the index does not know as a word (segmented
+            // differently in the articles); a known word needs no fallback, and every extra
+            // clause costs query time.
+            if self.word_frequency(&term.text) > 0 {
+                continue;
+            }
             for (_, _, gram) in tokenizer::bigrams(&term.text) {
                 if gram != term.text {
                     let gram = Term::from_field_text(self.fields.bigrams, &gram);
