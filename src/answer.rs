@@ -20,11 +20,11 @@ use crate::figures::{Figure, extract_figures};
 use crate::knowledge::{Document, Passage, Problem, split_passages};
 use crate::normalize::{normalize_question, to_half_width, to_simplified};
 use crate::search::lexicon::{
-    DICTIONARY_FILE, Lexicon, SYNONYMS_FILE, Synonyms, parse_dictionary, quoted_terms,
+    DICTIONARY_FILE, Lexicon, SYNONYMS_FILE, Synonyms, WordStanding, parse_dictionary, quoted_terms,
 };
-use crate::search::query::{QueryTerm, QuestionAnalysis, UnitClass, analyze};
+use crate::search::query::{QueryTerm, QuestionAnalysis, TermFinders, UnitClass, analyze};
 use crate::search::tokenizer::bigrams;
-use crate::search::{IndexError, SearchIndex, WeightedTerm};
+use crate::search::{IndexError, QuestionStats, SearchIndex, WeightedTerm};
 
 /// Where a figure or passage comes from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -190,6 +190,9 @@ pub struct Engine {
     doc_by_key: HashMap<u32, usize>,
     lexicon: Lexicon,
     index: SearchIndex,
+    /// [`form_frequency`] of every word of the maintainers' vocabulary, worked out at index time:
+    /// questions are mostly made of these words and their synonyms.
+    vocabulary_frequencies: HashMap<String, u64>,
     headline_suggestions: Vec<String>,
 }
 
@@ -277,6 +280,12 @@ impl Engine {
         let passage_keys: Vec<String> = passages.iter().map(|p| search_key(&p.text)).collect();
         let index =
             make_index(&lexicon, &passage_keys).map_err(|e| EngineError::Index(e.to_string()))?;
+        let stats = index.question_stats();
+        let vocabulary_frequencies = lexicon
+            .vocabulary()
+            .map(|word| (word.to_string(), form_frequency(&stats, word)))
+            .collect();
+        drop(stats);
         let mut engine = Engine {
             documents,
             passages,
@@ -286,6 +295,7 @@ impl Engine {
             doc_by_key,
             lexicon,
             index,
+            vocabulary_frequencies,
             headline_suggestions: Vec::new(),
         };
         engine.headline_suggestions =
@@ -315,26 +325,27 @@ impl Engine {
             answer.suggestions = self.suggestions(3);
             return answer;
         }
-        let weights = self.term_weights(&analysis.terms);
-        let ranked_passages = self.rank_passages(&analysis.terms, &weights);
-        let ranked_figures = self.rank_figures(&analysis, &weights, &ranked_passages);
+        let stats = self.index.question_stats();
+        let standings = self.standings(&analysis.terms);
+        let weights = self.term_weights(&stats, &analysis.terms, &standings);
+        let finders = TermFinders::new(&analysis.terms);
+        let ranked_passages = self.rank_passages(&stats, &analysis.terms, &finders, &weights);
+        let ranked_figures = self.rank_figures(&analysis, &finders, &weights, &ranked_passages);
 
-        // A hit that shares only everyday words with the question (see [`Lexicon::is_specific`]) ("中国" in 中国人民银行 for
-        // "中国有多少人口") is a coincidence, not an answer.
+        // A hit that shares only everyday words with the question (see [`Lexicon::standing`])
+        // ("中国" in 中国人民银行 for "中国有多少人口") is a coincidence, not an answer. (A word
+        // with alternatives is in the synonym file, so specific itself.)
         let specific: Vec<bool> = analysis
             .terms
             .iter()
-            .map(|t| {
-                t.text.chars().all(|c| c.is_ascii_digit())
-                    || t.forms().any(|f| self.lexicon.is_specific(f))
-            })
+            .zip(&standings)
+            .map(|(t, standing)| standing.specific || t.text.chars().all(|c| c.is_ascii_digit()))
             .collect();
         let shares_specific = |text: &str| {
-            analysis
-                .terms
+            specific
                 .iter()
-                .zip(&specific)
-                .any(|(term, &specific)| specific && term.found_in(text))
+                .enumerate()
+                .any(|(term, &specific)| specific && finders.found(term, text))
         };
         let passage_confidence = ranked_passages
             .first()
@@ -386,7 +397,9 @@ impl Engine {
     pub fn explain(&self, question: &str) -> String {
         let normalized = normalize_question(question);
         let analysis = analyze(&normalized, &self.lexicon);
-        let weights = self.term_weights(&analysis.terms);
+        let stats = self.index.question_stats();
+        let standings = self.standings(&analysis.terms);
+        let weights = self.term_weights(&stats, &analysis.terms, &standings);
         let mut out = format!(
             "normalised: {normalized}\nwants figure: {}  unit: {:?}  year: {:?}\n",
             analysis.wants_figure, analysis.unit, analysis.year
@@ -398,7 +411,8 @@ impl Engine {
                 term.alternatives.join(" ")
             ));
         }
-        let passages = self.rank_passages(&analysis.terms, &weights);
+        let finders = TermFinders::new(&analysis.terms);
+        let passages = self.rank_passages(&stats, &analysis.terms, &finders, &weights);
         for p in passages.iter().take(5) {
             out.push_str(&format!(
                 "  passage {:.2} (coverage {:.2}): {}\n",
@@ -408,7 +422,7 @@ impl Engine {
             ));
         }
         for f in self
-            .rank_figures(&analysis, &weights, &passages)
+            .rank_figures(&analysis, &finders, &weights, &passages)
             .iter()
             .take(5)
         {
@@ -423,56 +437,65 @@ impl Engine {
 
     /// Each term's weight: its own weight times its rarity in the corpus (IDF). A word the corpus
     /// has never seen gets the highest rarity, so questions about other things score low.
-    fn term_weights(&self, terms: &[QueryTerm]) -> Vec<f32> {
+    /// How each question word stands in everyday Chinese (see [`Lexicon::standing`]).
+    fn standings(&self, terms: &[QueryTerm]) -> Vec<WordStanding> {
+        terms
+            .iter()
+            .map(|t| self.lexicon.standing(&t.text))
+            .collect()
+    }
+
+    fn term_weights(
+        &self,
+        stats: &QuestionStats<'_>,
+        terms: &[QueryTerm],
+        standings: &[WordStanding],
+    ) -> Vec<f32> {
         let total = self.index.len().max(1) as f32;
         let idf = |frequency: f32| (1.0 + (total - frequency + 0.5) / (frequency + 0.5)).ln();
         terms
             .iter()
-            .map(|term| {
+            .zip(standings)
+            .map(|(term, standing)| {
                 let frequency = term
                     .forms()
-                    .map(|form| self.form_frequency(form))
+                    .map(|form| self.form_frequency(stats, form))
                     .max()
                     .unwrap_or(0);
                 if frequency > 0 {
                     // Rare in these articles is not enough: "真的" may appear once, yet it says
                     // little. Everyday words count less than specific ones.
-                    term.weight
-                        * idf(frequency as f32)
-                        * (0.3 + 0.7 * self.lexicon.rarity(&term.text))
+                    term.weight * idf(frequency as f32) * (0.3 + 0.7 * standing.rarity)
                 } else {
                     // A word the corpus has never seen: as rare as can be if it is rare in the
                     // language too (比特币, 红烧肉 — the question is about something else), but
                     // nearly weightless if it is everyday language (用, 做, 今天).
-                    term.weight * idf(0.0) * self.lexicon.rarity(&term.text)
+                    term.weight * idf(0.0) * standing.rarity
                 }
             })
             .collect()
     }
 
-    /// How many passages hold `form`: as a word, else (when segmented differently) by its rarest bigram.
-    fn form_frequency(&self, form: &str) -> u64 {
-        let as_word = self.index.word_frequency(form);
-        if as_word > 0 {
-            return as_word;
+    /// [`form_frequency`], from the table made at index time when `form` is in it.
+    fn form_frequency(&self, stats: &QuestionStats<'_>, form: &str) -> u64 {
+        match self.vocabulary_frequencies.get(form) {
+            Some(&frequency) => frequency,
+            None => form_frequency(stats, form),
         }
-        let grams = bigrams(form);
-        if grams.len() <= 1 && grams.first().is_none_or(|g| g.2 != form) {
-            return 0;
-        }
-        grams
-            .iter()
-            .map(|g| self.index.bigram_frequency(&g.2))
-            .min()
-            .unwrap_or(0)
     }
 
-    fn rank_passages(&self, terms: &[QueryTerm], weights: &[f32]) -> Vec<RankedPassage> {
+    fn rank_passages(
+        &self,
+        stats: &QuestionStats<'_>,
+        terms: &[QueryTerm],
+        finders: &TermFinders,
+        weights: &[f32],
+    ) -> Vec<RankedPassage> {
         let mut search_terms = Vec::new();
         for (term, &weight) in terms.iter().zip(weights) {
             for (i, form) in term.forms().enumerate() {
                 // A synonym the articles never use cannot find anything; skip its clause.
-                if i > 0 && self.form_frequency(form) == 0 {
+                if i > 0 && self.form_frequency(stats, form) == 0 {
                     continue;
                 }
                 let weight = if i == 0 { weight } else { weight * 0.8 };
@@ -484,14 +507,14 @@ impl Engine {
         }
         let hits = self
             .index
-            .search(&search_terms, CANDIDATES)
+            .search(stats, &search_terms, CANDIDATES)
             .unwrap_or_default();
         let best_bm25 = hits.first().map_or(1.0, |h| h.1).max(f32::EPSILON);
         let mut ranked: Vec<RankedPassage> = hits
             .into_iter()
             .filter(|(id, _)| *id < self.passages.len())
             .map(|(passage, bm25)| {
-                let coverage = coverage(terms, weights, &self.passage_keys[passage]);
+                let coverage = coverage(finders, weights, &self.passage_keys[passage]);
                 RankedPassage {
                     passage,
                     coverage,
@@ -518,10 +541,10 @@ impl Engine {
     fn rank_figures(
         &self,
         analysis: &QuestionAnalysis,
+        finders: &TermFinders,
         weights: &[f32],
         passages: &[RankedPassage],
     ) -> Vec<RankedFigure> {
-        let terms = &analysis.terms;
         let mut ranked = Vec::new();
         for hit in passages {
             let passage = &self.passages[hit.passage];
@@ -531,12 +554,21 @@ impl Engine {
             else {
                 continue;
             };
-            let paragraph_coverage = coverage(terms, weights, &self.passage_keys[hit.passage]);
+            let paragraph_coverage = hit.coverage;
+            // Figures come in text order, several to a sentence: cover each sentence once.
+            let mut last_sentence: Option<(&str, f32)> = None;
             for &id in ids {
                 let figure = &self.figures[id];
-                let label_coverage = coverage(terms, weights, &figure.label_key);
-                let sentence_coverage = coverage(terms, weights, &figure.sentence_key);
-                let precision = label_precision(terms, &figure.label_key);
+                let label_coverage = coverage(finders, weights, &figure.label_key);
+                let sentence_coverage = match last_sentence {
+                    Some((sentence, covered)) if sentence == figure.sentence_key => covered,
+                    _ => {
+                        let covered = coverage(finders, weights, &figure.sentence_key);
+                        last_sentence = Some((&figure.sentence_key, covered));
+                        covered
+                    }
+                };
+                let precision = label_precision(finders, &figure.label_key);
                 let confidence = (0.6 * label_coverage + 0.4 * sentence_coverage)
                     .max(0.9 * sentence_coverage * precision.max(0.5));
                 let unit = UnitClass::of_unit(&figure.figure.unit);
@@ -818,48 +850,69 @@ struct RankedFigure {
 }
 
 /// The IDF-weighted share of the question's terms found in `text`.
-fn coverage(terms: &[QueryTerm], weights: &[f32], text: &str) -> f32 {
+fn coverage(finders: &TermFinders, weights: &[f32], text: &str) -> f32 {
     let total: f32 = weights.iter().sum();
     if total <= 0.0 {
         return 0.0;
     }
-    let found: f32 = terms
+    let found: f32 = weights
         .iter()
-        .zip(weights)
-        .filter(|(term, _)| term.found_in(text))
+        .enumerate()
+        .filter(|&(term, _)| finders.found(term, text))
         .map(|(_, w)| w)
         .sum();
     (found / total).max(0.0)
 }
 
+/// How many passages hold `form`: as a word, else (when segmented differently) by its rarest bigram.
+fn form_frequency(stats: &QuestionStats<'_>, form: &str) -> u64 {
+    let as_word = stats.word_frequency(form);
+    if as_word > 0 {
+        return as_word;
+    }
+    let grams = bigrams(form);
+    if grams.len() <= 1 && grams.first().is_none_or(|g| g.2 != form) {
+        return 0;
+    }
+    grams
+        .iter()
+        .map(|g| stats.bigram_frequency(&g.2))
+        .min()
+        .unwrap_or(0)
+}
+
 /// The share of a label's characters that the question's words account for: "拦截涉诈电话" is
 /// fully covered by "拦截 涉诈 电话", "拦截涉诈短信" only two-thirds.
-fn label_precision(terms: &[QueryTerm], label: &str) -> f32 {
-    let chars: Vec<char> = label.chars().collect();
-    if chars.is_empty() {
-        return 0.0;
-    }
-    let mut covered = vec![false; chars.len()];
-    for form in terms.iter().flat_map(QueryTerm::forms) {
-        let form: Vec<char> = form.chars().collect();
-        if form.is_empty() || form.len() > chars.len() {
+fn label_precision(finders: &TermFinders, label: &str) -> f32 {
+    // Covered bytes; a character counts as covered when its first byte is.
+    let mut covered = vec![false; label.len()];
+    let bytes = label.as_bytes();
+    for form in finders.forms() {
+        let length = form.finder.needle().len();
+        if length == 0 {
             continue;
         }
-        for start in 0..=chars.len() - form.len() {
-            if chars[start..start + form.len()] == form[..] {
-                covered[start..start + form.len()]
-                    .iter_mut()
-                    .for_each(|c| *c = true);
-            }
+        // Every occurrence, overlapping ones included.
+        let mut from = 0;
+        while let Some(found) = form.finder.find(&bytes[from..]) {
+            let start = from + found;
+            covered[start..start + length].fill(true);
+            from = start + form.first_char_len;
         }
     }
     // Who did it ("工信部拦截涉诈电话") does not make a label less precise: count from the first
     // character the question accounts for.
-    let Some(first) = covered.iter().position(|&c| c) else {
+    let mut counted = label
+        .char_indices()
+        .map(|(i, _)| covered[i])
+        .skip_while(|&c| !c);
+    let Some(true) = counted.next() else {
         return 0.0;
     };
-    let counted = &covered[first..];
-    counted.iter().filter(|&&c| c).count() as f32 / counted.len() as f32
+    let (hits, total) = counted.fold((1, 1), |(hits, total), c| {
+        (hits + usize::from(c), total + 1)
+    });
+    hits as f32 / total as f32
 }
 
 /// Whether two figure labels name the same measure: equal, or one is the other with a subject in

@@ -159,6 +159,13 @@ pub fn quoted_terms(text: &str) -> Vec<String> {
     out
 }
 
+/// How a word stands in everyday Chinese: see [`Lexicon::rarity`] and [`Lexicon::is_specific`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WordStanding {
+    pub rarity: f32,
+    pub specific: bool,
+}
+
 /// The segmenter and synonyms, built once per version of the knowledge.
 #[derive(Clone)]
 pub struct Lexicon {
@@ -197,6 +204,14 @@ impl Lexicon {
         Arc::clone(&self.jieba)
     }
 
+    /// The maintainers' words: the domain dictionary and every word of the synonym file.
+    pub fn vocabulary(&self) -> impl Iterator<Item = &str> {
+        self.domain
+            .iter()
+            .map(String::as_str)
+            .chain(self.synonyms.words())
+    }
+
     pub fn synonyms(&self) -> &Synonyms {
         &self.synonyms
     }
@@ -219,7 +234,17 @@ impl Lexicon {
     /// Whether a word ties a question to the subject of the knowledge: a word of the maintainers'
     /// vocabulary (dictionary or synonym file), or one that is rare in everyday Chinese.
     pub fn is_specific(&self, word: &str) -> bool {
-        self.domain.contains(word) || self.synonyms.contains(word) || self.rarity(word) >= 0.5
+        self.standing(word).specific
+    }
+
+    /// A word's rarity and whether it is specific, with one dictionary lookup for both.
+    pub fn standing(&self, word: &str) -> WordStanding {
+        // Domain words have rarity 1.0, so the rarity test covers the dictionary too.
+        let rarity = self.rarity(word);
+        WordStanding {
+            rarity,
+            specific: rarity >= 0.5 || self.synonyms.contains(word),
+        }
     }
 
     /// Cuts normalised text into words, in order (precise mode: no overlapping sub-words).

@@ -7,10 +7,12 @@ pub mod lexicon;
 pub mod query;
 pub mod tokenizer;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
@@ -73,7 +75,60 @@ pub struct SearchIndex {
     searcher: tantivy::Searcher,
     /// The passage-number column of each segment, by segment ordinal.
     passage_columns: Vec<tantivy::columnar::Column<u64>>,
+    /// Tokens in the words and the bigrams field: fixed for a served index, and BM25 asks for
+    /// them on every clause of every query.
+    total_tokens: [u64; 2],
     index: Index,
+}
+
+/// Term statistics for one question. The engine weighs a question by how many passages hold
+/// each of its words, and BM25 asks for the same document frequencies again for every clause:
+/// each term is looked up in the index once per question.
+pub struct QuestionStats<'a> {
+    index: &'a SearchIndex,
+    doc_freqs: RefCell<HashMap<Term, u64>>,
+}
+
+impl QuestionStats<'_> {
+    /// How many passages contain `word` as a jieba word (0 when unknown).
+    pub fn word_frequency(&self, word: &str) -> u64 {
+        self.frequency(Term::from_field_text(self.index.fields.words, word))
+    }
+
+    /// How many passages contain the bigram (or lone character) `gram`.
+    pub fn bigram_frequency(&self, gram: &str) -> u64 {
+        self.frequency(Term::from_field_text(self.index.fields.bigrams, gram))
+    }
+
+    fn frequency(&self, term: Term) -> u64 {
+        if let Some(&known) = self.doc_freqs.borrow().get(&term) {
+            return known;
+        }
+        let frequency = self.index.searcher.doc_freq(&term).unwrap_or(0);
+        self.doc_freqs.borrow_mut().insert(term, frequency);
+        frequency
+    }
+}
+
+impl Bm25StatisticsProvider for QuestionStats<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        let fields = self.index.fields;
+        if field == fields.words {
+            Ok(self.index.total_tokens[0])
+        } else if field == fields.bigrams {
+            Ok(self.index.total_tokens[1])
+        } else {
+            self.index.searcher.total_num_tokens(field)
+        }
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.index.searcher.num_docs())
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        Ok(self.frequency(term.clone()))
+    }
 }
 
 impl SearchIndex {
@@ -139,10 +194,15 @@ impl SearchIndex {
             .iter()
             .map(|segment| segment.fast_fields().u64("passage"))
             .collect::<Result<Vec<_>, _>>()?;
+        let total_tokens = [
+            searcher.total_num_tokens(fields.words)?,
+            searcher.total_num_tokens(fields.bigrams)?,
+        ];
         Ok(SearchIndex {
             fields,
             searcher,
             passage_columns,
+            total_tokens,
             index,
         })
     }
@@ -164,37 +224,35 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    /// How many passages contain `word` as a jieba word (0 when unknown).
-    pub fn word_frequency(&self, word: &str) -> u64 {
-        let term = Term::from_field_text(self.fields.words, word);
-        self.searcher.doc_freq(&term).unwrap_or(0)
-    }
-
-    /// How many passages contain the bigram (or lone character) `gram`.
-    pub fn bigram_frequency(&self, gram: &str) -> u64 {
-        let term = Term::from_field_text(self.fields.bigrams, gram);
-        self.searcher.doc_freq(&term).unwrap_or(0)
+    /// A fresh statistics memo for one question (see [`QuestionStats`]).
+    pub fn question_stats(&self) -> QuestionStats<'_> {
+        QuestionStats {
+            index: self,
+            doc_freqs: RefCell::new(HashMap::new()),
+        }
     }
 
     /// The `limit` best passages for the weighted words, by BM25: `(passage, score)`, best first.
     /// Words are matched as jieba words and, at a lower weight, by their bigrams.
     pub fn search(
         &self,
+        stats: &QuestionStats<'_>,
         terms: &[WeightedTerm],
         limit: usize,
     ) -> Result<Vec<(usize, f32)>, IndexError> {
+        // Only terms some passage holds get a clause: the others cannot change any score, yet
+        // cost query time, and with every clause a plain term tantivy can prune with block-WAND.
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for term in terms {
-            let word = Term::from_field_text(self.fields.words, &term.text);
-            clauses.push((Occur::Should, boosted(word, term.weight)));
-            // Bigrams stand in for a word the index does not know as a word (segmented
-            // differently in the articles); a known word needs no fallback, and every extra
-            // clause costs query time.
-            if self.word_frequency(&term.text) > 0 {
+            if stats.word_frequency(&term.text) > 0 {
+                let word = Term::from_field_text(self.fields.words, &term.text);
+                clauses.push((Occur::Should, boosted(word, term.weight)));
                 continue;
             }
+            // Bigrams stand in for a word the index does not know as a word (segmented
+            // differently in the articles).
             for (_, _, gram) in tokenizer::bigrams(&term.text) {
-                if gram != term.text {
+                if gram != term.text && stats.bigram_frequency(&gram) > 0 {
                     let gram = Term::from_field_text(self.fields.bigrams, &gram);
                     clauses.push((Occur::Should, boosted(gram, term.weight * 0.3)));
                 }
@@ -204,7 +262,11 @@ impl SearchIndex {
             return Ok(Vec::new());
         }
         let query = BooleanQuery::new(clauses);
-        let top = self.searcher.search(&query, &TopDocs::with_limit(limit))?;
+        let top = self.searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(limit),
+            stats,
+        )?;
         Ok(top
             .into_iter()
             .filter_map(|(score, address)| {
@@ -254,15 +316,16 @@ mod tests {
             text: "涉诈".into(),
             weight: 1.0,
         }];
-        let hits = index.search(&terms, 10).unwrap();
+        let stats = index.question_stats();
+        let hits = index.search(&stats, &terms, 10).unwrap();
         assert_eq!(hits.first().map(|h| h.0), Some(0));
-        assert!(index.word_frequency("涉诈") >= 1);
-        assert_eq!(index.word_frequency("比特币"), 0);
+        assert!(stats.word_frequency("涉诈") >= 1);
+        assert_eq!(stats.word_frequency("比特币"), 0);
         let terms = [WeightedTerm {
             text: "嫌疑".into(),
             weight: 1.0,
         }];
-        let hits = index.search(&terms, 10).unwrap();
+        let hits = index.search(&index.question_stats(), &terms, 10).unwrap();
         assert_eq!(hits.first().map(|h| h.0), Some(1), "found through bigrams");
     }
 }

@@ -233,6 +233,52 @@ impl QueryTerm {
     }
 }
 
+/// A question's words ready to be looked for in many texts. Ranking checks every form of every
+/// word against every candidate passage and figure; each form's substring searcher is built
+/// once per question instead of once per check.
+pub struct TermFinders {
+    per_term: Vec<Vec<FormFinder>>,
+}
+
+/// One form of a question word, compiled for substring search.
+pub struct FormFinder {
+    pub finder: memchr::memmem::Finder<'static>,
+    /// Bytes in the form's first character: the step from one overlapping occurrence to the next.
+    pub first_char_len: usize,
+}
+
+impl TermFinders {
+    pub fn new(terms: &[QueryTerm]) -> Self {
+        let per_term = terms
+            .iter()
+            .map(|term| {
+                term.forms()
+                    .map(|form| FormFinder {
+                        finder: memchr::memmem::Finder::new(form).into_owned(),
+                        first_char_len: form.chars().next().map_or(1, char::len_utf8),
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { per_term }
+    }
+
+    /// Every form of every term.
+    pub fn forms(&self) -> impl Iterator<Item = &FormFinder> {
+        self.per_term.iter().flatten()
+    }
+
+    /// Whether `text` contains term number `term` in one of its forms
+    /// (as [`QueryTerm::found_in`]).
+    pub fn found(&self, term: usize, text: &str) -> bool {
+        self.per_term.get(term).is_some_and(|forms| {
+            forms
+                .iter()
+                .any(|form| form.finder.find(text.as_bytes()).is_some())
+        })
+    }
+}
+
 /// What a question asks.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QuestionAnalysis {
@@ -392,6 +438,10 @@ mod tests {
         assert_eq!(a.year.as_deref(), Some("2021"));
         let scam = a.terms.iter().find(|t| t.text == "骗子").unwrap();
         assert!(scam.found_in("拦截涉诈电话"));
+        let finders = TermFinders::new(std::slice::from_ref(scam));
+        assert!(finders.found(0, "拦截涉诈电话"));
+        assert!(!finders.found(0, "今天天气不错"));
+        assert!(!finders.found(1, "拦截涉诈电话"), "no such term");
     }
 
     #[test]
