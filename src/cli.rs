@@ -34,6 +34,9 @@ pub enum Command {
         /// Show how the question is read: words, synonyms, weights and the best candidates.
         #[arg(long, conflicts_with = "json")]
         explain: bool,
+        /// Threads answering stdin questions (default: one per core). Answers keep input order.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
         /// The question; the words are joined with spaces.
         question: Vec<String>,
     },
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ask {
             json,
             explain,
+            jobs,
             question,
         } => {
             let question = question.join(" ");
@@ -89,7 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print!("{}", engine.explain(&question));
                 return Ok(ExitCode::SUCCESS);
             }
-            ask(&knowledge, json, &question)
+            ask(&knowledge, json, &question, jobs)
         }
         Command::Check => check(&knowledge, None),
         Command::Index { data_dir } => check(&knowledge, Some(&config::data_dir(data_dir))),
@@ -172,24 +176,29 @@ fn feedback(limit: usize) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn ask(knowledge: &std::path::Path, json: bool, question: &str) -> anyhow::Result<ExitCode> {
+fn ask(
+    knowledge: &std::path::Path,
+    json: bool,
+    question: &str,
+    jobs: Option<u16>,
+) -> anyhow::Result<ExitCode> {
     let (engine, _problems) = Engine::load(knowledge)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let print = |out: &mut std::io::StdoutLock<'_>, question: &str| -> std::io::Result<()> {
+    let reply = move |question: &str| {
         let answer = engine.answer(question);
         if json {
-            writeln!(out, "{}", render::json(&answer))?;
+            render::json(&answer)
         } else {
-            writeln!(out, "{}", render::plain(&answer))?;
+            render::plain(&answer)
         }
-        out.flush()
     };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if question.trim().is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        // Batch mode: one question per line.
-        for_each_stdin_line("reading questions from stdin", |text| print(&mut out, text))?;
+        // Batch mode: one question per line, answered on every core, in input order.
+        let workers = jobs.map_or_else(crate::batch::default_workers, usize::from);
+        crate::batch::map_lines(std::io::stdin(), &mut out, workers, reply)
+            .context("reading questions from stdin")?;
     } else {
-        let _ = print(&mut out, question);
+        let _ = writeln!(out, "{}", reply(question)).and_then(|()| out.flush());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -13,6 +13,7 @@
 //! The engine ([`answer::Engine`]) never knows about Telegram; the bot ([`bot`]) never parses articles.
 
 pub mod answer;
+pub mod batch;
 pub mod bot;
 pub mod cli;
 pub mod config;

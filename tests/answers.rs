@@ -155,6 +155,50 @@ fn ask_json_batch_answers_every_line_in_order() {
     );
 }
 
+/// A program that writes a question and waits for its answer gets it before it writes the next:
+/// batch mode answers on several threads but never holds an answer back.
+#[test]
+fn ask_json_answers_each_line_while_stdin_stays_open() {
+    use std::io::{BufRead, BufReader, Write};
+    let mut child = bin()
+        .args(["ask", "--json", "--jobs", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines, answers) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    let wait = std::time::Duration::from_secs(60);
+    for (question, expected) in [
+        ("拦截了多少涉诈电话", "19.5亿次"),
+        ("什么是跑分平台", "跑分"),
+    ] {
+        writeln!(stdin, "{question}").unwrap();
+        stdin.flush().unwrap();
+        let answer = answers
+            .recv_timeout(wait)
+            .expect("an answer while stdin is open");
+        assert!(
+            answer.contains(question) && answer.contains(expected),
+            "{answer}"
+        );
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    assert!(
+        answers.recv_timeout(wait).is_err(),
+        "nothing more after the end"
+    );
+}
+
 #[test]
 fn check_reports_counts_and_exit_codes() {
     let out = bin().arg("check").output().unwrap();
