@@ -661,3 +661,115 @@ fn run_without_a_token_explains_botfather_and_exits_2() {
         assert!(!stderr.contains("not-a-token"), "{stderr}");
     }
 }
+
+/// Stops the child as systemd or a container runtime would: SIGTERM.
+fn terminate(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -TERM failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_binary_in_webhook_mode_answers_posted_updates_with_the_secret_only() {
+    let api = MockApi::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let webhook_url = format!("http://127.0.0.1:{port}/telegram/hook");
+    let secret = "test-secret_42";
+    let child = binary(dir.path())
+        .arg("run")
+        .env("TELOXIDE_TOKEN", "123:TEST")
+        .env("TELOXIDE_API_URL", &api.url)
+        .env("WEBHOOK_URL", &webhook_url)
+        .env("PORT", port.to_string())
+        .env("WEBHOOK_SECRET", secret)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let child = KillOnDrop(child);
+
+    let registered = api.wait_method("setWebhook").await;
+    assert_eq!(registered.body["url"], webhook_url.as_str());
+    assert_eq!(registered.body["secret_token"], secret);
+
+    let forged = json!({ "update_id": 1, "message": text_message(2_001, 2_001, QUESTION) });
+    assert_eq!(
+        post_to_webhook(&webhook_url, Some("wrong"), &forged).await,
+        401
+    );
+    assert_eq!(post_to_webhook(&webhook_url, None, &forged).await, 401);
+    let genuine = json!({ "update_id": 2, "message": text_message(2_002, 2_002, QUESTION) });
+    assert_eq!(
+        post_to_webhook(&webhook_url, Some(secret), &genuine).await,
+        200
+    );
+    let reply = api.wait_sent(2_002).await;
+    assert!(reply.text().contains(FIGURE), "{}", reply.text());
+    assert_answer_message(&reply);
+    // The forged posts were refused before the genuine one was sent: had either been taken,
+    // it would have been answered by now.
+    assert!(
+        api.calls_to("sendMessage")
+            .iter()
+            .all(|call| call.chat_id() != Some(2_001)),
+        "a post without the secret was answered"
+    );
+
+    terminate(&child.0);
+    api.wait_method("deleteWebhook").await;
+    let pid = child.0.id();
+    let exiting = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        let status = child.0.wait();
+        (status, child)
+    });
+    let Ok(exited) = tokio::time::timeout(Duration::from_secs(10), exiting).await else {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+        panic!("the bot did not exit within 10 s of SIGTERM");
+    };
+    let exited = exited.unwrap().0.unwrap();
+    assert!(exited.success(), "{exited:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_binary_webhook_mistakes_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port().to_string();
+    let cases = [
+        ("WEBHOOK_URL", "bot.example.org/hook", "WEBHOOK_URL"),
+        ("WEBHOOK_URL", "https://", "WEBHOOK_URL"),
+        ("WEBHOOK_URL", "https://bot example.org/hook", "WEBHOOK_URL"),
+        ("PORT", "eighty", "PORT"),
+        ("WEBHOOK_SECRET", "not secret!", "WEBHOOK_SECRET"),
+        ("PORT", taken_port.as_str(), "PORT"),
+    ];
+    for (name, value, blamed) in cases {
+        let mut command = binary(dir.path());
+        command
+            .arg("run")
+            .env("TELOXIDE_TOKEN", "123:TEST")
+            // Nothing listens here: every case must fail before the Bot API is asked anything.
+            .env(
+                "TELOXIDE_API_URL",
+                format!("http://127.0.0.1:{}/", free_port()),
+            )
+            .env("WEBHOOK_URL", "https://bot.example.org/hook")
+            .env(name, value);
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}={value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{name}={value}: {stderr}");
+        assert!(
+            stderr.contains(&format!("fanzha-bot: {blamed}")),
+            "{name}={value}: {stderr}"
+        );
+        assert!(!stderr.contains("panick"), "{stderr}");
+    }
+    drop(taken);
+}
