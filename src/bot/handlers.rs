@@ -115,9 +115,24 @@ fn has_link(message: &Message, text: &str) -> bool {
     }
 }
 
+/// The gate in front of every command that changes a chat's settings (`/subscribe`,
+/// `/unsubscribe`, `/autowarn`): anyone may in a private chat, only group admins in a group.
+/// Anyone else is told so at `target`, and `false` tells the caller to stop there.
+pub async fn may_change_chat_settings<R: TelegramApi>(
+    bot: &R,
+    message: &Message,
+    target: ReplyTarget,
+) -> Result<bool, BotError> {
+    if message.chat.is_private() || sender_is_group_admin(bot, message).await? {
+        return Ok(true);
+    }
+    send_text(bot, target, text::GROUP_ADMINS_ONLY).await?;
+    Ok(false)
+}
+
 /// Whether the sender may change group settings: an admin or the owner (asked of Telegram with
 /// getChatMember), or an anonymous admin posting as the group itself.
-pub async fn sender_is_group_admin<R: TelegramApi>(
+async fn sender_is_group_admin<R: TelegramApi>(
     bot: &R,
     message: &Message,
 ) -> Result<bool, BotError> {
@@ -166,7 +181,7 @@ pub async fn on_message<R: TelegramApi>(
     state: Arc<AppState>,
 ) -> Result<(), HandlerError> {
     let result = handle_message(&bot, &message, &me, &state).await;
-    let target = ReplyTarget::to(&message, !message.chat.is_private());
+    let target = ReplyTarget::answering(&message);
     let context = format!("message {} in chat {}", message.id, message.chat.id);
     crate::bot::apologise_on_error(&bot, target, context, result).await
 }
@@ -177,13 +192,12 @@ async fn handle_message<R: TelegramApi>(
     me: &Me,
     state: &AppState,
 ) -> Result<(), BotError> {
-    let in_group = !message.chat.is_private();
-    let target = ReplyTarget::to(message, in_group);
+    let target = ReplyTarget::answering(message);
     match classify(message, me) {
         Incoming::Ignore => Ok(()),
         Incoming::Question(question) => answer_question(bot, message, state, &question).await,
         Incoming::Command(command) => run_command(bot, message, state, command).await,
-        Incoming::Scan(words) => warnings::send_check(bot, message, state, &words).await,
+        Incoming::Scan(words) => warnings::send_check(bot, target, state, &words).await,
         Incoming::GroupChatter(words) => {
             warnings::on_group_chatter(bot, message, state, &words).await
         }
@@ -200,7 +214,7 @@ async fn answer_question<R: TelegramApi>(
     state: &AppState,
     question: &str,
 ) -> Result<(), BotError> {
-    let target = ReplyTarget::to(message, !message.chat.is_private());
+    let target = ReplyTarget::answering(message);
     let user = message.from.as_ref().map(|user| user.id.0);
     // Anonymous group admins and channels have no user: the chat stands in for them.
     let asker = user.unwrap_or(message.chat.id.0.unsigned_abs());
@@ -247,7 +261,7 @@ async fn run_command<R: TelegramApi>(
     state: &AppState,
     command: Command,
 ) -> Result<(), BotError> {
-    let target = ReplyTarget::to(message, !message.chat.is_private());
+    let target = ReplyTarget::answering(message);
     if command.is_admin_only() && !state.is_admin(message.from.as_ref()) {
         return send_text(bot, target, text::ADMIN_ONLY).await;
     }
