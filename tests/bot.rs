@@ -240,25 +240,58 @@ async fn inline_query_offers_answer_cards_and_headlines() {
     }
 
     bot.api.push(inline_query(402, "   "));
-    let headlines = bot
-        .api
-        .wait_for(
-            "the empty inline query's answer",
-            Duration::from_secs(10),
-            |calls| {
-                calls
-                    .iter()
-                    .filter(|c| c.method == "answerInlineQuery")
-                    .nth(1)
-                    .cloned()
-            },
-        )
-        .await;
+    let headlines = bot.api.wait_method_nth("answerInlineQuery", 2).await;
     let results = headlines.body["results"].as_array().unwrap();
     assert!(
         (1..=5).contains(&results.len()),
         "headline figures: {results:?}"
     );
+    bot.stop().await;
+}
+
+/// The "🔎 问 bot" link under an inline result.
+fn ask_bot_link(result: &serde_json::Value) -> String {
+    let button = &result["reply_markup"]["inline_keyboard"][0][0];
+    assert_eq!(button["text"], text::ASK_BOT_BUTTON, "{result}");
+    button["url"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inline_card_button_asks_its_question_in_the_bots_private_chat() {
+    let bot = Harness::start().await;
+    bot.api.push(inline_query(403, QUESTION));
+    let answered = bot.api.wait_method("answerInlineQuery").await;
+    let results = answered.body["results"].as_array().unwrap();
+    let link = ask_bot_link(&results[0]);
+    assert!(results.iter().all(|result| ask_bot_link(result) == link));
+    let payload = link
+        .strip_prefix(&format!("https://t.me/{BOT_USERNAME}?start="))
+        .unwrap_or_else(|| panic!("not a deep link into the bot's chat: {link}"));
+    assert!(payload.len() <= 64, "{payload}");
+
+    // Tapping the link opens the private chat, where Telegram sends `/start <payload>`.
+    bot.api.push(message_update(command_message(
+        404,
+        404,
+        &format!("/start {payload}"),
+    )));
+    let reply = bot.api.wait_sent(404).await;
+    assert!(reply.text().contains(FIGURE), "{}", reply.text());
+    assert_answer_message(&reply);
+
+    // Headline cards have no question: the button just opens the chat.
+    bot.api.push(inline_query(405, ""));
+    let headlines = bot.api.wait_method_nth("answerInlineQuery", 2).await;
+    let first = &headlines.body["results"][0];
+    assert_eq!(ask_bot_link(first), format!("https://t.me/{BOT_USERNAME}"));
+    // A payload that carries no question (a link made elsewhere) gets the help, as bare /start.
+    bot.api.push(message_update(command_message(
+        406,
+        406,
+        "/start from-a-poster",
+    )));
+    let help = bot.api.wait_sent(406).await;
+    assert!(help.text().starts_with(text::HELP_INTRO), "{}", help.text());
     bot.stop().await;
 }
 

@@ -14,7 +14,9 @@ use teloxide::utils::command::{BotCommands, ParseError};
 use crate::bot::commands::Command;
 use crate::bot::flood::FloodVerdict;
 use crate::bot::send::{ReplyTarget, send_html, send_text};
-use crate::bot::{AppState, BotError, HandlerError, TelegramApi, admin, text, tips, warnings};
+use crate::bot::{
+    AppState, BotError, HandlerError, TelegramApi, admin, deep_link, text, tips, warnings,
+};
 use crate::render::telegram::{answer_keyboard, answer_page, escape_html};
 use crate::store::{AskedQuestion, new_question_id};
 
@@ -266,6 +268,12 @@ async fn run_command<R: TelegramApi>(
         return send_text(bot, target, text::ADMIN_ONLY).await;
     }
     let html = match command {
+        // From a "🔎 问 bot" button under a shared card: the card's question, asked here.
+        Command::Start(payload)
+            if let Some(question) = deep_link::question_from_payload(&payload) =>
+        {
+            return answer_question(bot, message, state, &question).await;
+        }
         Command::Start(_) | Command::Help => help_html(state),
         Command::About => about_html(state),
         Command::Report => {

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod buttons;
 pub mod commands;
 pub mod config;
+pub mod deep_link;
 pub mod flood;
 pub mod handlers;
 pub mod inline;

@@ -199,9 +199,22 @@ impl MockApi {
 
     /// Waits for the first call to `method`.
     pub async fn wait_method(&self, method: &str) -> Call {
-        self.wait_for(method, Duration::from_secs(10), |calls| {
-            calls.iter().find(|c| c.method == method).cloned()
-        })
+        self.wait_method_nth(method, 1).await
+    }
+
+    /// Waits for the `n`-th (1-based) call to `method`, in any chat.
+    pub async fn wait_method_nth(&self, method: &str, n: usize) -> Call {
+        self.wait_for(
+            &format!("{method} #{n}"),
+            Duration::from_secs(10),
+            |calls| {
+                calls
+                    .iter()
+                    .filter(|c| c.method == method)
+                    .nth(n - 1)
+                    .cloned()
+            },
+        )
         .await
     }
 }
