@@ -633,6 +633,8 @@ fn binary(dir: &std::path::Path) -> Command {
         .env_remove("TELOXIDE_TOKEN")
         .env_remove("TELOXIDE_API_URL")
         .env_remove("WEBHOOK_URL")
+        .env_remove("PORT")
+        .env_remove("WEBHOOK_SECRET")
         .env_remove("DATABASE_URL")
         .env("KNOWLEDGE_DIR", repo().join("knowledge"))
         .env("DATA_DIR", dir.join("data"))
