@@ -240,25 +240,58 @@ async fn inline_query_offers_answer_cards_and_headlines() {
     }
 
     bot.api.push(inline_query(402, "   "));
-    let headlines = bot
-        .api
-        .wait_for(
-            "the empty inline query's answer",
-            Duration::from_secs(10),
-            |calls| {
-                calls
-                    .iter()
-                    .filter(|c| c.method == "answerInlineQuery")
-                    .nth(1)
-                    .cloned()
-            },
-        )
-        .await;
+    let headlines = bot.api.wait_method_nth("answerInlineQuery", 2).await;
     let results = headlines.body["results"].as_array().unwrap();
     assert!(
         (1..=5).contains(&results.len()),
         "headline figures: {results:?}"
     );
+    bot.stop().await;
+}
+
+/// The "🔎 问 bot" link under an inline result.
+fn ask_bot_link(result: &serde_json::Value) -> String {
+    let button = &result["reply_markup"]["inline_keyboard"][0][0];
+    assert_eq!(button["text"], text::ASK_BOT_BUTTON, "{result}");
+    button["url"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inline_card_button_asks_its_question_in_the_bots_private_chat() {
+    let bot = Harness::start().await;
+    bot.api.push(inline_query(403, QUESTION));
+    let answered = bot.api.wait_method("answerInlineQuery").await;
+    let results = answered.body["results"].as_array().unwrap();
+    let link = ask_bot_link(&results[0]);
+    assert!(results.iter().all(|result| ask_bot_link(result) == link));
+    let payload = link
+        .strip_prefix(&format!("https://t.me/{BOT_USERNAME}?start="))
+        .unwrap_or_else(|| panic!("not a deep link into the bot's chat: {link}"));
+    assert!(payload.len() <= 64, "{payload}");
+
+    // Tapping the link opens the private chat, where Telegram sends `/start <payload>`.
+    bot.api.push(message_update(command_message(
+        404,
+        404,
+        &format!("/start {payload}"),
+    )));
+    let reply = bot.api.wait_sent(404).await;
+    assert!(reply.text().contains(FIGURE), "{}", reply.text());
+    assert_answer_message(&reply);
+
+    // Headline cards have no question: the button just opens the chat.
+    bot.api.push(inline_query(405, ""));
+    let headlines = bot.api.wait_method_nth("answerInlineQuery", 2).await;
+    let first = &headlines.body["results"][0];
+    assert_eq!(ask_bot_link(first), format!("https://t.me/{BOT_USERNAME}"));
+    // A payload that carries no question (a link made elsewhere) gets the help, as bare /start.
+    bot.api.push(message_update(command_message(
+        406,
+        406,
+        "/start from-a-poster",
+    )));
+    let help = bot.api.wait_sent(406).await;
+    assert!(help.text().starts_with(text::HELP_INTRO), "{}", help.text());
     bot.stop().await;
 }
 
@@ -600,6 +633,8 @@ fn binary(dir: &std::path::Path) -> Command {
         .env_remove("TELOXIDE_TOKEN")
         .env_remove("TELOXIDE_API_URL")
         .env_remove("WEBHOOK_URL")
+        .env_remove("PORT")
+        .env_remove("WEBHOOK_SECRET")
         .env_remove("DATABASE_URL")
         .env("KNOWLEDGE_DIR", repo().join("knowledge"))
         .env("DATA_DIR", dir.join("data"))
@@ -660,4 +695,116 @@ fn run_without_a_token_explains_botfather_and_exits_2() {
         assert!(stderr.contains("@BotFather"), "{stderr}");
         assert!(!stderr.contains("not-a-token"), "{stderr}");
     }
+}
+
+/// Stops the child as systemd or a container runtime would: SIGTERM.
+fn terminate(child: &std::process::Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -TERM failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_binary_in_webhook_mode_answers_posted_updates_with_the_secret_only() {
+    let api = MockApi::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let webhook_url = format!("http://127.0.0.1:{port}/telegram/hook");
+    let secret = "test-secret_42";
+    let child = binary(dir.path())
+        .arg("run")
+        .env("TELOXIDE_TOKEN", "123:TEST")
+        .env("TELOXIDE_API_URL", &api.url)
+        .env("WEBHOOK_URL", &webhook_url)
+        .env("PORT", port.to_string())
+        .env("WEBHOOK_SECRET", secret)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let child = KillOnDrop(child);
+
+    let registered = api.wait_method("setWebhook").await;
+    assert_eq!(registered.body["url"], webhook_url.as_str());
+    assert_eq!(registered.body["secret_token"], secret);
+
+    let forged = json!({ "update_id": 1, "message": text_message(2_001, 2_001, QUESTION) });
+    assert_eq!(
+        post_to_webhook(&webhook_url, Some("wrong"), &forged).await,
+        401
+    );
+    assert_eq!(post_to_webhook(&webhook_url, None, &forged).await, 401);
+    let genuine = json!({ "update_id": 2, "message": text_message(2_002, 2_002, QUESTION) });
+    assert_eq!(
+        post_to_webhook(&webhook_url, Some(secret), &genuine).await,
+        200
+    );
+    let reply = api.wait_sent(2_002).await;
+    assert!(reply.text().contains(FIGURE), "{}", reply.text());
+    assert_answer_message(&reply);
+    // The forged posts were refused before the genuine one was sent: had either been taken,
+    // it would have been answered by now.
+    assert!(
+        api.calls_to("sendMessage")
+            .iter()
+            .all(|call| call.chat_id() != Some(2_001)),
+        "a post without the secret was answered"
+    );
+
+    terminate(&child.0);
+    api.wait_method("deleteWebhook").await;
+    let pid = child.0.id();
+    let exiting = tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        let status = child.0.wait();
+        (status, child)
+    });
+    let Ok(exited) = tokio::time::timeout(Duration::from_secs(10), exiting).await else {
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+        panic!("the bot did not exit within 10 s of SIGTERM");
+    };
+    let exited = exited.unwrap().0.unwrap();
+    assert!(exited.success(), "{exited:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_binary_webhook_mistakes_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let taken_port = taken.local_addr().unwrap().port().to_string();
+    let cases = [
+        ("WEBHOOK_URL", "bot.example.org/hook", "WEBHOOK_URL"),
+        ("WEBHOOK_URL", "https://", "WEBHOOK_URL"),
+        ("WEBHOOK_URL", "https://bot example.org/hook", "WEBHOOK_URL"),
+        ("PORT", "eighty", "PORT"),
+        ("WEBHOOK_SECRET", "not secret!", "WEBHOOK_SECRET"),
+        ("PORT", taken_port.as_str(), "PORT"),
+    ];
+    for (name, value, blamed) in cases {
+        let mut command = binary(dir.path());
+        command
+            .arg("run")
+            .env("TELOXIDE_TOKEN", "123:TEST")
+            // Nothing listens here: every case must fail before the Bot API is asked anything.
+            .env(
+                "TELOXIDE_API_URL",
+                format!("http://127.0.0.1:{}/", free_port()),
+            )
+            .env("WEBHOOK_URL", "https://bot.example.org/hook")
+            .env(name, value);
+        let output = command.output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}={value}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{name}={value}: {stderr}");
+        assert!(
+            stderr.contains(&format!("fanzha-bot: {blamed}")),
+            "{name}={value}: {stderr}"
+        );
+        assert!(!stderr.contains("panick"), "{stderr}");
+    }
+    drop(taken);
 }

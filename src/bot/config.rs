@@ -2,7 +2,10 @@
 //! server, where knowledge and data live, who the admins are, and how updates arrive.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+
+use teloxide::update_listeners::webhooks;
 
 /// How to get a token, for every message that complains about one.
 const BOTFATHER_HINT: &str = "talk to @BotFather in Telegram, send /newbot, and put the token it gives you in TELOXIDE_TOKEN (environment or .env)";
@@ -58,12 +61,71 @@ impl fmt::Display for BotToken {
 }
 
 /// Receive updates through a webhook instead of long polling.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Webhook {
-    /// The public HTTPS URL Telegram posts to.
+    /// The public HTTPS URL Telegram posts to; its path is also the path the bot serves.
     pub url: String,
-    /// The local port the webhook server listens on.
+    /// The local port the webhook server listens on (all interfaces).
     pub port: u16,
+    /// The secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every update
+    /// (`WEBHOOK_SECRET`). Unset: teloxide makes up a new one at each start, which is enough
+    /// for a single instance; replicas behind one URL need the same one.
+    pub secret: Option<String>,
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The secret is what tells Telegram's posts from forgeries: show only whether it is set.
+        f.debug_struct("Webhook")
+            .field("url", &self.url)
+            .field("port", &self.port)
+            .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// What `WEBHOOK_URL` must look like, for every message that complains about one.
+const WEBHOOK_URL_HINT: &str = "set it to the public https:// address Telegram should post updates to, e.g. https://bot.example.org/telegram";
+
+impl Webhook {
+    /// teloxide's webhook options: listen on all interfaces at `port`, on the path of `url`,
+    /// checking `secret` when one is set.
+    pub fn options(&self) -> Result<webhooks::Options, ConfigError> {
+        let invalid_url = |problem: String| ConfigError::Invalid {
+            name: "WEBHOOK_URL",
+            problem: format!("{problem}: {WEBHOOK_URL_HINT}"),
+        };
+        let text = self.url.trim();
+        if !text.starts_with("https://") && !text.starts_with("http://") {
+            return Err(invalid_url(format!(
+                "{text:?} does not start with https://"
+            )));
+        }
+        // The URL type is teloxide's (the `url` crate's), inferred rather than named here.
+        let url = text
+            .parse()
+            .map_err(|err| invalid_url(format!("{text:?} is not a URL ({err})")))?;
+        let mut options = webhooks::Options::new(SocketAddr::from(([0, 0, 0, 0], self.port)), url);
+        if options.url.host_str().is_none_or(str::is_empty) {
+            return Err(invalid_url(format!("{text:?} names no host")));
+        }
+        // Set directly: `Options::secret_token` panics on a bad secret, and ours is checked.
+        options.secret_token = self.secret.clone();
+        Ok(options)
+    }
+}
+
+/// Checks a webhook secret as Telegram defines it: 1 to 256 of `A-Z a-z 0-9 _ -`.
+fn check_webhook_secret(secret: &str) -> Result<(), ConfigError> {
+    let allowed = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-';
+    if (1..=256).contains(&secret.len()) && secret.bytes().all(allowed) {
+        Ok(())
+    } else {
+        Err(ConfigError::Invalid {
+            name: "WEBHOOK_SECRET",
+            problem: "must be 1 to 256 characters, only letters A-Z a-z, digits, _ and - (e.g. the output of `openssl rand -hex 32`)".into(),
+        })
+    }
 }
 
 /// Everything `fanzha-bot run` needs.
@@ -132,20 +194,23 @@ impl BotConfig {
         let webhook = match var("WEBHOOK_URL") {
             None => None,
             Some(url) => {
-                if !url.starts_with("https://") && !url.starts_with("http://") {
-                    return Err(ConfigError::Invalid {
-                        name: "WEBHOOK_URL",
-                        problem: "must be the public https:// URL Telegram posts updates to".into(),
-                    });
-                }
                 let port = match var("PORT") {
                     None => DEFAULT_WEBHOOK_PORT,
-                    Some(port) => port.trim().parse().map_err(|_| ConfigError::Invalid {
+                    Some(port) => port.trim().parse().ok().filter(|&port| port != 0).ok_or_else(|| ConfigError::Invalid {
                         name: "PORT",
-                        problem: format!("{port:?} is not a port number"),
+                        problem: format!(
+                            "{port:?} is not a port number (1-65535): the local port the webhook server listens on"
+                        ),
                     })?,
                 };
-                Some(Webhook { url, port })
+                let secret = var("WEBHOOK_SECRET").map(|secret| secret.trim().to_string());
+                if let Some(secret) = &secret {
+                    check_webhook_secret(secret)?;
+                }
+                let webhook = Webhook { url, port, secret };
+                // Checked now, so a bad URL is reported before anything is loaded.
+                webhook.options().map(drop)?;
+                Some(webhook)
             }
         };
         Ok(BotConfig {
@@ -223,5 +288,80 @@ mod tests {
         assert_eq!(full.webhook.unwrap().port, 8080);
         assert!(config(&[("TELOXIDE_TOKEN", "1:a"), ("ADMIN_IDS", "bob")]).is_err());
         assert!(config(&[("TELOXIDE_TOKEN", "1:a"), ("WEBHOOK_URL", "example.org")]).is_err());
+    }
+
+    fn webhook_config(vars: &[(&str, &str)]) -> Result<BotConfig, ConfigError> {
+        let mut all = vec![("TELOXIDE_TOKEN", "1:a")];
+        all.extend_from_slice(vars);
+        config(&all)
+    }
+
+    #[test]
+    fn webhook_options_listen_on_port_and_url_path_with_the_secret() {
+        let config = webhook_config(&[
+            ("WEBHOOK_URL", " https://bot.example.org/telegram/hook "),
+            ("PORT", "8080"),
+            ("WEBHOOK_SECRET", "s3cret_-X"),
+        ])
+        .unwrap();
+        let webhook = config.webhook.clone().unwrap();
+        let options = webhook.options().unwrap();
+        assert_eq!(options.address, SocketAddr::from(([0, 0, 0, 0], 8080)));
+        assert_eq!(options.path, "/telegram/hook");
+        assert_eq!(
+            options.url.as_str(),
+            "https://bot.example.org/telegram/hook"
+        );
+        assert_eq!(options.secret_token.as_deref(), Some("s3cret_-X"));
+        for shown in [format!("{config:?}"), format!("{webhook:?}")] {
+            assert!(!shown.contains("s3cret"), "{shown}");
+        }
+        let generated = webhook_config(&[("WEBHOOK_URL", "https://bot.example.org")]).unwrap();
+        let options = generated.webhook.unwrap().options().unwrap();
+        assert_eq!(options.address.port(), DEFAULT_WEBHOOK_PORT);
+        assert_eq!(options.path, "/");
+        assert!(options.secret_token.is_none(), "left to teloxide");
+    }
+
+    #[test]
+    fn malformed_webhook_settings_say_which_variable_and_what_to_put() {
+        let cases = [
+            (("WEBHOOK_URL", "bot.example.org/hook"), "WEBHOOK_URL"),
+            (("WEBHOOK_URL", "https://"), "WEBHOOK_URL"),
+            (("WEBHOOK_URL", "https://bot example.org/"), "WEBHOOK_URL"),
+            (
+                ("WEBHOOK_URL", "https://bot.example.org:99999/"),
+                "WEBHOOK_URL",
+            ),
+            (("WEBHOOK_SECRET", "has space"), "WEBHOOK_SECRET"),
+            (("WEBHOOK_SECRET", "秘密"), "WEBHOOK_SECRET"),
+            (("PORT", "http"), "PORT"),
+            (("PORT", "0"), "PORT"),
+            (("PORT", "70000"), "PORT"),
+        ];
+        for ((name, value), blamed) in cases {
+            let mut vars = vec![
+                ("WEBHOOK_URL", "https://bot.example.org/hook"),
+                (name, value),
+            ];
+            if name == "WEBHOOK_URL" {
+                vars.remove(0);
+            }
+            let err = webhook_config(&vars).unwrap_err();
+            let message = err.to_string();
+            assert!(
+                matches!(err, ConfigError::Invalid { name, .. } if name == blamed),
+                "{name}={value}: {message}"
+            );
+            assert!(message.starts_with(blamed), "{message}");
+            assert_eq!(message.lines().count(), 1, "{message}");
+        }
+        let url_message = webhook_config(&[("WEBHOOK_URL", "https://")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            url_message.contains("https://bot.example.org"),
+            "{url_message}"
+        );
     }
 }

@@ -14,7 +14,9 @@ use teloxide::utils::command::{BotCommands, ParseError};
 use crate::bot::commands::Command;
 use crate::bot::flood::FloodVerdict;
 use crate::bot::send::{ReplyTarget, send_html, send_text};
-use crate::bot::{AppState, BotError, HandlerError, TelegramApi, admin, text, tips, warnings};
+use crate::bot::{
+    AppState, BotError, HandlerError, TelegramApi, admin, deep_link, text, tips, warnings,
+};
 use crate::render::telegram::{answer_keyboard, answer_page, escape_html};
 use crate::store::{AskedQuestion, new_question_id};
 
@@ -115,9 +117,24 @@ fn has_link(message: &Message, text: &str) -> bool {
     }
 }
 
+/// The gate in front of every command that changes a chat's settings (`/subscribe`,
+/// `/unsubscribe`, `/autowarn`): anyone may in a private chat, only group admins in a group.
+/// Anyone else is told so at `target`, and `false` tells the caller to stop there.
+pub async fn may_change_chat_settings<R: TelegramApi>(
+    bot: &R,
+    message: &Message,
+    target: ReplyTarget,
+) -> Result<bool, BotError> {
+    if message.chat.is_private() || sender_is_group_admin(bot, message).await? {
+        return Ok(true);
+    }
+    send_text(bot, target, text::GROUP_ADMINS_ONLY).await?;
+    Ok(false)
+}
+
 /// Whether the sender may change group settings: an admin or the owner (asked of Telegram with
 /// getChatMember), or an anonymous admin posting as the group itself.
-pub async fn sender_is_group_admin<R: TelegramApi>(
+async fn sender_is_group_admin<R: TelegramApi>(
     bot: &R,
     message: &Message,
 ) -> Result<bool, BotError> {
@@ -166,7 +183,7 @@ pub async fn on_message<R: TelegramApi>(
     state: Arc<AppState>,
 ) -> Result<(), HandlerError> {
     let result = handle_message(&bot, &message, &me, &state).await;
-    let target = ReplyTarget::to(&message, !message.chat.is_private());
+    let target = ReplyTarget::answering(&message);
     let context = format!("message {} in chat {}", message.id, message.chat.id);
     crate::bot::apologise_on_error(&bot, target, context, result).await
 }
@@ -177,13 +194,12 @@ async fn handle_message<R: TelegramApi>(
     me: &Me,
     state: &AppState,
 ) -> Result<(), BotError> {
-    let in_group = !message.chat.is_private();
-    let target = ReplyTarget::to(message, in_group);
+    let target = ReplyTarget::answering(message);
     match classify(message, me) {
         Incoming::Ignore => Ok(()),
         Incoming::Question(question) => answer_question(bot, message, state, &question).await,
         Incoming::Command(command) => run_command(bot, message, state, command).await,
-        Incoming::Scan(words) => warnings::send_check(bot, message, state, &words).await,
+        Incoming::Scan(words) => warnings::send_check(bot, target, state, &words).await,
         Incoming::GroupChatter(words) => {
             warnings::on_group_chatter(bot, message, state, &words).await
         }
@@ -200,7 +216,7 @@ async fn answer_question<R: TelegramApi>(
     state: &AppState,
     question: &str,
 ) -> Result<(), BotError> {
-    let target = ReplyTarget::to(message, !message.chat.is_private());
+    let target = ReplyTarget::answering(message);
     let user = message.from.as_ref().map(|user| user.id.0);
     // Anonymous group admins and channels have no user: the chat stands in for them.
     let asker = user.unwrap_or(message.chat.id.0.unsigned_abs());
@@ -247,11 +263,17 @@ async fn run_command<R: TelegramApi>(
     state: &AppState,
     command: Command,
 ) -> Result<(), BotError> {
-    let target = ReplyTarget::to(message, !message.chat.is_private());
+    let target = ReplyTarget::answering(message);
     if command.is_admin_only() && !state.is_admin(message.from.as_ref()) {
         return send_text(bot, target, text::ADMIN_ONLY).await;
     }
     let html = match command {
+        // From a "🔎 问 bot" button under a shared card: the card's question, asked here.
+        Command::Start(payload)
+            if let Some(question) = deep_link::question_from_payload(&payload) =>
+        {
+            return answer_question(bot, message, state, &question).await;
+        }
         Command::Start(_) | Command::Help => help_html(state),
         Command::About => about_html(state),
         Command::Report => {

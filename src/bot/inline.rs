@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 use teloxide::payloads::setters::*;
 use teloxide::types::{
-    InlineQuery, InlineQueryResult, InlineQueryResultArticle, InputMessageContent,
-    InputMessageContentText, ParseMode,
+    InlineKeyboardMarkup, InlineQuery, InlineQueryResult, InlineQueryResultArticle,
+    InputMessageContent, InputMessageContentText, Me, ParseMode,
 };
 
 use crate::answer::{AnswerLimits, Engine};
+use crate::bot::deep_link;
 use crate::bot::send::no_link_preview;
 use crate::bot::{AppState, HandlerError, TelegramApi};
 use crate::render::telegram::{AnswerItem, answer_items, card_description, card_title, item_html};
@@ -80,7 +81,11 @@ impl InlineCache {
 }
 
 /// The cards for a query: the answer's best results, or headline figures for an empty query.
-pub fn inline_cards(engine: &Engine, query: &str) -> Vec<InlineQueryResult> {
+/// Each card carries a "🔎 问 bot" button into `bot_username`'s private chat, asking `query`
+/// there (or just opening the chat, for headlines and long queries).
+pub fn inline_cards(engine: &Engine, bot_username: &str, query: &str) -> Vec<InlineQueryResult> {
+    let keyboard = deep_link::ask_keyboard(bot_username, query);
+    let card = |index: usize, item: AnswerItem<'_>| card(index, item, keyboard.as_ref());
     if query.is_empty() {
         let figures = engine.headline_figures(MAX_CARDS);
         return figures
@@ -104,32 +109,39 @@ pub fn inline_cards(engine: &Engine, query: &str) -> Vec<InlineQueryResult> {
         .collect()
 }
 
-fn card(index: usize, item: AnswerItem<'_>) -> InlineQueryResult {
+fn card(
+    index: usize,
+    item: AnswerItem<'_>,
+    keyboard: Option<&InlineKeyboardMarkup>,
+) -> InlineQueryResult {
     let content = InputMessageContentText::new(item_html(item))
         .parse_mode(ParseMode::Html)
         .link_preview_options(no_link_preview());
-    InlineQueryResult::Article(
-        InlineQueryResultArticle::new(
-            format!("{index}-{}", item.paragraph()),
-            card_title(item),
-            InputMessageContent::Text(content),
-        )
-        .description(card_description(item)),
+    let mut article = InlineQueryResultArticle::new(
+        format!("{index}-{}", item.paragraph()),
+        card_title(item),
+        InputMessageContent::Text(content),
     )
+    .description(card_description(item));
+    if let Some(keyboard) = keyboard {
+        article = article.reply_markup(keyboard.clone());
+    }
+    InlineQueryResult::Article(article)
 }
 
 /// The endpoint for inline queries.
 pub async fn on_inline_query<R: TelegramApi>(
     bot: R,
     query: InlineQuery,
+    me: Me,
     state: Arc<AppState>,
 ) -> Result<(), HandlerError> {
     let engine = state.engine.load_full();
     let generation = Arc::as_ptr(&engine) as usize;
     let text: String = query.query.trim().chars().take(256).collect();
-    let cards = state
-        .inline_cache
-        .get_or_build(generation, &text, || inline_cards(&engine, &text));
+    let cards = state.inline_cache.get_or_build(generation, &text, || {
+        inline_cards(&engine, me.username(), &text)
+    });
     bot.answer_inline_query(query.id.clone(), cards)
         .cache_time(CACHE_SECONDS)
         .await

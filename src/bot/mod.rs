@@ -10,6 +10,7 @@ pub mod admin;
 pub mod buttons;
 pub mod commands;
 pub mod config;
+pub mod deep_link;
 pub mod flood;
 pub mod handlers;
 pub mod inline;
@@ -18,7 +19,6 @@ pub mod text;
 pub mod tips;
 pub mod warnings;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,7 +33,7 @@ use teloxide::update_listeners::webhooks;
 use teloxide::{RequestError, requests::RequesterExt};
 
 use crate::answer::Engine;
-use crate::bot::config::BotConfig;
+use crate::bot::config::{BotConfig, ConfigError, Webhook};
 use crate::bot::flood::FloodGuard;
 use crate::bot::inline::InlineCache;
 use crate::bot::send::{ReplyTarget, send_text};
@@ -245,6 +245,15 @@ pub enum RunError {
     Patterns(#[from] crate::scam::PatternError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    // Not `source`: the fix should end the one-line message, not the OS's words.
+    #[error(
+        "PORT: cannot listen on port {port} for the webhook ({problem}): stop what uses it or choose another port"
+    )]
+    Listen { port: u16, problem: std::io::Error },
+    #[error("webhook server failed: {0}")]
+    WebhookServer(std::io::Error),
     #[error("{name}: not a valid URL: {problem}")]
     Url { name: &'static str, problem: String },
     #[error("telegram refused the bot (check TELOXIDE_TOKEN with @BotFather): {0}")]
@@ -277,6 +286,13 @@ where
 /// Runs the bot until Ctrl-C: loads the knowledge and the database, checks the token,
 /// registers the commands, then serves updates by long polling or, with `WEBHOOK_URL`, a webhook.
 pub async fn run(config: BotConfig) -> Result<(), RunError> {
+    // The client and the webhook port first: a mistake in either is reported at once, not after
+    // the knowledge has loaded.
+    let bot = telegram_client(&config)?;
+    let webhook = match &config.webhook {
+        Some(webhook) => Some(WebhookServer::bind(webhook).await?),
+        None => None,
+    };
     let knowledge_dir = config.knowledge_dir.clone();
     let data_dir = config.data_dir.clone();
     // Opening may build the whole index: keep it off the async workers.
@@ -297,7 +313,6 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
     );
     let scanner = Scanner::for_knowledge(&config.knowledge_dir)?;
     let store = Store::open(&config.data_dir, config.database_url.as_deref()).await?;
-    let bot = telegram_client(&config)?;
     let me = bot.get_me().await.map_err(|err| match err {
         RequestError::Api(teloxide::ApiError::InvalidToken) => RunError::Unauthorized(err),
         err => RunError::Telegram(err),
@@ -326,29 +341,70 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
             stopped.await;
         }
     });
-    match &config.webhook {
+    let received = match webhook {
         None => {
             tracing::info!("receiving updates by long polling");
             dispatcher.dispatch().await;
+            Ok(())
         }
-        Some(webhook) => {
-            let address = SocketAddr::from(([0, 0, 0, 0], webhook.port));
-            let options = webhooks::Options::new(address, parse_url("WEBHOOK_URL", &webhook.url)?);
-            let listener = webhooks::axum(bot, options)
-                .await
-                .map_err(RunError::Telegram)?;
-            tracing::info!("receiving updates by webhook on port {}", webhook.port);
-            dispatcher
-                .dispatch_with_listener(
-                    listener,
-                    LoggingErrorHandler::with_custom_text("webhook listener failed"),
-                )
-                .await;
-        }
-    }
+        Some(webhook) => webhook.receive(bot, &mut dispatcher).await,
+    };
     daily_tips.abort();
     store.close().await;
-    Ok(())
+    received
+}
+
+/// Webhook mode: the local port, bound, and the options the webhook is registered with.
+struct WebhookServer {
+    listener: tokio::net::TcpListener,
+    options: webhooks::Options,
+}
+
+impl WebhookServer {
+    /// Binds the webhook's port. Done before the webhook is registered, so Telegram is never
+    /// pointed at a bot that cannot listen.
+    async fn bind(webhook: &Webhook) -> Result<WebhookServer, RunError> {
+        let options = webhook.options()?;
+        let listener = tokio::net::TcpListener::bind(options.address)
+            .await
+            .map_err(|problem| RunError::Listen {
+                port: webhook.port,
+                problem,
+            })?;
+        Ok(WebhookServer { listener, options })
+    }
+
+    /// Registers the webhook with Telegram (`setWebhook`, with the secret Telegram must send
+    /// back), serves it to `dispatcher` until the dispatcher is shut down, then deregisters it
+    /// (`deleteWebhook`) and lets the server finish the requests it has.
+    async fn receive(
+        self,
+        bot: Throttle<Bot>,
+        dispatcher: &mut Dispatcher<Throttle<Bot>, HandlerError, DefaultKey>,
+    ) -> Result<(), RunError> {
+        let port = self.options.address.port();
+        let (updates, stopped, router) = webhooks::axum_to_router(bot, self.options)
+            .await
+            .map_err(RunError::Telegram)?;
+        // The server owns the route that feeds `updates`: the dispatcher's stream ends, and
+        // `dispatch_with_listener` returns, once the server has shut down after `stopped`.
+        let server = tokio::spawn(
+            axum::serve(self.listener, router)
+                .with_graceful_shutdown(stopped)
+                .into_future(),
+        );
+        tracing::info!("receiving updates by webhook on port {port}");
+        dispatcher
+            .dispatch_with_listener(
+                updates,
+                LoggingErrorHandler::with_custom_text("webhook listener failed"),
+            )
+            .await;
+        match server.await {
+            Ok(served) => served.map_err(RunError::WebhookServer),
+            Err(stopped) => Err(RunError::WebhookServer(std::io::Error::other(stopped))),
+        }
+    }
 }
 
 /// Live reload for a running bot: the knowledge folder watched, and each batch of new problems

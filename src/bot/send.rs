@@ -22,6 +22,12 @@ pub struct ReplyTarget {
 }
 
 impl ReplyTarget {
+    /// The usual reply to `message`: quoting it in groups, so threads stay readable, and not in
+    /// private chats, where there is no one else to tell apart.
+    pub fn answering(message: &Message) -> ReplyTarget {
+        ReplyTarget::to(message, !message.chat.is_private())
+    }
+
     /// A reply to `message`, quoting it when `quote` (groups), in its forum topic.
     pub fn to(message: &Message, quote: bool) -> ReplyTarget {
         ReplyTarget {

@@ -12,6 +12,9 @@ pub const HELP_EXAMPLES: &str = "可以这样问：";
 /// The commands list heading in `/help`.
 pub const HELP_COMMANDS: &str = "命令：";
 
+/// The button under a shared inline card: opens the bot's private chat with the card's question.
+pub const ASK_BOT_BUTTON: &str = "🔎 问 bot";
+
 /// A bare `/ask` without a question.
 pub const ASK_USAGE: &str = "用法：/ask 问题，例如 /ask 拦截了多少涉诈电话";
 

@@ -75,7 +75,7 @@ pub async fn tip_command<R: TelegramApi>(
     state: &AppState,
     topic: &str,
 ) -> Result<(), BotError> {
-    let target = ReplyTarget::to(message, !message.chat.is_private());
+    let target = ReplyTarget::answering(message);
     let scanner = state.scanner.load();
     let card = if topic.trim().is_empty() {
         use rand::seq::IndexedRandom;
@@ -104,7 +104,7 @@ pub async fn subscribe_command<R: TelegramApi>(
     state: &AppState,
     argument: &str,
 ) -> Result<(), BotError> {
-    let target = ReplyTarget::to(message, !message.chat.is_private());
+    let target = ReplyTarget::answering(message);
     let minute_of_day = if argument.trim().is_empty() {
         DEFAULT_MINUTE_OF_DAY
     } else {
@@ -113,8 +113,8 @@ pub async fn subscribe_command<R: TelegramApi>(
             None => return send_text(bot, target, text::SUBSCRIBE_USAGE).await,
         }
     };
-    if !message.chat.is_private() && !handlers::sender_is_group_admin(bot, message).await? {
-        return send_text(bot, target, text::GROUP_ADMINS_ONLY).await;
+    if !handlers::may_change_chat_settings(bot, message, target).await? {
+        return Ok(());
     }
     let now = china_time(Utc::now());
     let today = now.date();
@@ -141,9 +141,9 @@ pub async fn unsubscribe_command<R: TelegramApi>(
     message: &Message,
     state: &AppState,
 ) -> Result<(), BotError> {
-    let target = ReplyTarget::to(message, !message.chat.is_private());
-    if !message.chat.is_private() && !handlers::sender_is_group_admin(bot, message).await? {
-        return send_text(bot, target, text::GROUP_ADMINS_ONLY).await;
+    let target = ReplyTarget::answering(message);
+    if !handlers::may_change_chat_settings(bot, message, target).await? {
+        return Ok(());
     }
     let reply = if state.store.unsubscribe(message.chat.id.0).await? {
         text::UNSUBSCRIBED

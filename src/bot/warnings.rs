@@ -90,15 +90,14 @@ pub fn message_words(message: &Message) -> Option<&str> {
         .filter(|words| !words.trim().is_empty())
 }
 
-/// Checks `words` and replies to `message` with the verdict.
+/// Checks `words` and sends the verdict to `target`.
 pub async fn send_check<R: TelegramApi>(
     bot: &R,
-    message: &Message,
+    target: ReplyTarget,
     state: &AppState,
     words: &str,
 ) -> Result<(), BotError> {
     let verdict = state.scanner.load().scan(words);
-    let target = ReplyTarget::to(message, !message.chat.is_private());
     send_html(bot, target, &verdict_html(&verdict), None)
         .await
         .map(drop)
@@ -112,22 +111,19 @@ pub async fn check_command<R: TelegramApi>(
     state: &AppState,
     argument: &str,
 ) -> Result<(), BotError> {
-    let target = ReplyTarget::to(message, !message.chat.is_private());
+    let target = ReplyTarget::answering(message);
     if !argument.trim().is_empty() {
-        return send_check(bot, message, state, argument).await;
+        return send_check(bot, target, state, argument).await;
     }
     if let Some(replied) = message.reply_to_message() {
         return match message_words(replied) {
             // The verdict answers the checked message, so the group sees which one it is about.
             Some(words) => {
-                let verdict = state.scanner.load().scan(words);
                 let target = ReplyTarget {
                     reply_to: Some(replied.id),
                     ..target
                 };
-                send_html(bot, target, &verdict_html(&verdict), None)
-                    .await
-                    .map(drop)
+                send_check(bot, target, state, words).await
             }
             None => send_text(bot, target, text::CHECK_NO_TEXT).await,
         };
@@ -146,7 +142,7 @@ pub async fn autowarn_command<R: TelegramApi>(
     state: &AppState,
     argument: &str,
 ) -> Result<(), BotError> {
-    let target = ReplyTarget::to(message, !message.chat.is_private());
+    let target = ReplyTarget::answering(message);
     if message.chat.is_private() {
         return send_text(bot, target, text::AUTOWARN_GROUPS_ONLY).await;
     }
@@ -155,8 +151,8 @@ pub async fn autowarn_command<R: TelegramApi>(
         "off" | "关" | "关闭" => false,
         _ => return send_text(bot, target, text::AUTOWARN_USAGE).await,
     };
-    if !handlers::sender_is_group_admin(bot, message).await? {
-        return send_text(bot, target, text::GROUP_ADMINS_ONLY).await;
+    if !handlers::may_change_chat_settings(bot, message, target).await? {
+        return Ok(());
     }
     state.store.set_autowarn(message.chat.id.0, enable).await?;
     let reply = if enable {

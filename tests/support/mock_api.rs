@@ -1,5 +1,5 @@
 //! A mock Telegram Bot API on 127.0.0.1: serves `getMe` and long-polled `getUpdates` from a
-//! queue the test pushes into, records every other call and answers it with plausible JSON
+//! queue the test pushes into, records every other call (`setWebhook` and `deleteWebhook` too) and answers it with plausible JSON
 //! (well-formed `Message` objects where teloxide expects them). Tests await recorded calls —
 //! never sleep — through [`MockApi::wait_for`].
 
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use serde_json::{Value, json};
@@ -199,9 +199,22 @@ impl MockApi {
 
     /// Waits for the first call to `method`.
     pub async fn wait_method(&self, method: &str) -> Call {
-        self.wait_for(method, Duration::from_secs(10), |calls| {
-            calls.iter().find(|c| c.method == method).cloned()
-        })
+        self.wait_method_nth(method, 1).await
+    }
+
+    /// Waits for the `n`-th (1-based) call to `method`, in any chat.
+    pub async fn wait_method_nth(&self, method: &str, n: usize) -> Call {
+        self.wait_for(
+            &format!("{method} #{n}"),
+            Duration::from_secs(10),
+            |calls| {
+                calls
+                    .iter()
+                    .filter(|c| c.method == method)
+                    .nth(n - 1)
+                    .cloned()
+            },
+        )
         .await
     }
 }
@@ -209,9 +222,17 @@ impl MockApi {
 async fn handle(
     State(state): State<Arc<MockState>>,
     Path((_token, method)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let body = match multipart_boundary(content_type) {
+        Some(boundary) => multipart_fields(&body, boundary),
+        None => serde_json::from_slice(&body).unwrap_or(Value::Null),
+    };
     // Method names are case-insensitive; teloxide writes them capitalised (`SendMessage`).
     let method = lower_first(&method);
     if method == "getUpdates" {
@@ -237,6 +258,8 @@ async fn handle(
     }
     let result = match method.as_str() {
         "getMe" => bot_user(),
+        // Recorded like every call, so webhook tests can read the URL and secret the bot set.
+        "setWebhook" | "deleteWebhook" => json!(true),
         "getWebhookInfo" => {
             json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 })
         }
@@ -252,6 +275,39 @@ async fn handle(
         _ => json!(true),
     };
     ok(result)
+}
+
+/// The boundary of a `multipart/form-data` body (teloxide sends methods that may upload a file,
+/// such as `setWebhook`, that way).
+fn multipart_boundary(content_type: &str) -> Option<&str> {
+    let parameters = content_type.strip_prefix("multipart/form-data;")?;
+    parameters
+        .split(';')
+        .find_map(|parameter| parameter.trim().strip_prefix("boundary="))
+        .map(|boundary| boundary.trim_matches('"'))
+}
+
+/// A multipart body's text fields as a JSON object of strings (file parts are left out).
+fn multipart_fields(body: &[u8], boundary: &str) -> Value {
+    let body = String::from_utf8_lossy(body);
+    let mut fields = serde_json::Map::new();
+    for part in body.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        if head.contains("filename=") {
+            continue;
+        }
+        let name = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next());
+        if let Some(name) = name {
+            let value = value.strip_suffix("\r\n").unwrap_or(value);
+            fields.insert(name.to_string(), json!(value));
+        }
+    }
+    Value::Object(fields)
 }
 
 fn lower_first(method: &str) -> String {

@@ -227,6 +227,25 @@ pub fn message_update(message: Value) -> Value {
     json!({ "message": message })
 }
 
+/// A port nobody listens on now (the OS's pick, released at once), for a server under test.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// POSTs `update` to a webhook as Telegram does, with `secret` (if any) in
+/// `X-Telegram-Bot-Api-Secret-Token`; returns the HTTP status.
+pub async fn post_to_webhook(url: &str, secret: Option<&str>, update: &Value) -> u16 {
+    let mut request = teloxide::net::client_from_env()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(update.to_string());
+    if let Some(secret) = secret {
+        request = request.header("x-telegram-bot-api-secret-token", secret);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
 /// A press of a button under `message` (a message the bot sent).
 pub fn button_press(from: i64, message: &Call, message_id: i64, data: &str) -> Value {
     json!({
