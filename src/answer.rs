@@ -10,7 +10,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use std::collections::HashMap;
 
@@ -20,7 +20,8 @@ use crate::figures::{Figure, extract_figures};
 use crate::knowledge::{Document, Passage, Problem, split_passages};
 use crate::normalize::{normalize_question, to_half_width, to_simplified};
 use crate::search::lexicon::{
-    DICTIONARY_FILE, Lexicon, SYNONYMS_FILE, Synonyms, WordStanding, parse_dictionary, quoted_terms,
+    DICTIONARY_FILE, Lexicon, SYNONYMS_FILE, Synonyms, WordStanding, parse_dictionary,
+    quoted_terms as quoted_terms_of,
 };
 use crate::search::query::{QueryTerm, QuestionAnalysis, TermFinders, UnitClass, analyze};
 use crate::search::tokenizer::bigrams;
@@ -167,7 +168,7 @@ pub enum EngineError {
 }
 
 /// A figure in the corpus, tied to the paragraph it comes from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct IndexedFigure {
     figure: Figure,
     doc: usize,
@@ -177,6 +178,127 @@ struct IndexedFigure {
     sentence_key: String,
 }
 
+/// Everything the engine derives from the documents before indexing: passages, figures and the
+/// terms the articles quote. Deriving it is most of the work of building an engine (figure
+/// extraction, script conversion), so [`crate::persist`] saves it beside the search index and a
+/// restart reads it back instead.
+#[derive(Serialize, Deserialize)]
+pub struct Corpus {
+    documents: Vec<Document>,
+    passages: Vec<Passage>,
+    /// Passage text as searched (simplified script, half-width, lowercased).
+    passage_keys: Vec<String>,
+    figures: Vec<IndexedFigure>,
+    /// Terms the articles quote (“断流”), as search keys: words for the segmenter.
+    quoted_terms: Vec<String>,
+    /// Figure ids in headline order (see [`Corpus::headline_order`]), the first few hundred.
+    headlines: Vec<usize>,
+}
+
+/// How many figures of the headline order are kept: enough for a few distinct labels.
+const HEADLINES_KEPT: usize = 500;
+
+impl Corpus {
+    /// Splits the documents into passages, extracts their figures and search keys (the
+    /// documents keep their order: corpus positions are search index ids).
+    pub fn derive(documents: Vec<Document>) -> Corpus {
+        let mut quoted_terms = Vec::new();
+        let mut passages = Vec::new();
+        let mut figures = Vec::new();
+        for (doc_index, document) in documents.iter().enumerate() {
+            passages.extend(split_passages(doc_index, document));
+            for (paragraph_index, paragraph) in document.paragraphs.iter().enumerate() {
+                quoted_terms.extend(
+                    quoted_terms_of(&paragraph.text)
+                        .iter()
+                        .map(|t| search_key(t)),
+                );
+                for figure in extract_figures(&paragraph.text, document.date) {
+                    figures.push(IndexedFigure {
+                        label_key: search_key(&figure.label),
+                        sentence_key: search_key(&figure.sentence),
+                        figure,
+                        doc: doc_index,
+                        paragraph: paragraph_index,
+                    });
+                }
+            }
+        }
+        // The segmenter learns them in this order, so keep the articles' order.
+        let mut seen = std::collections::HashSet::new();
+        quoted_terms.retain(|term| seen.insert(term.clone()));
+        let passage_keys = passages.iter().map(|p| search_key(&p.text)).collect();
+        let mut corpus = Corpus {
+            documents,
+            passages,
+            passage_keys,
+            figures,
+            quoted_terms,
+            headlines: Vec::new(),
+        };
+        corpus.headlines = corpus.headline_order();
+        corpus
+    }
+
+    /// The documents, in corpus order.
+    pub fn documents(&self) -> &[Document] {
+        &self.documents
+    }
+
+    /// The passage texts as searched, passage `i` at `i`: what the search index holds.
+    pub fn passage_keys(&self) -> &[String] {
+        &self.passage_keys
+    }
+
+    /// Figures in headline order: newest article first, then in reading order.
+    /// Within an article, short labels (a clear "what") and big counts come first: "拦截涉诈电话
+    /// 19.5亿次" makes a better headline than "下发会议纪要两次".
+    fn headline_order(&self) -> Vec<usize> {
+        let key = |id: usize| {
+            let f = &self.figures[id];
+            let short = f.figure.label.chars().count() <= 8;
+            (
+                std::cmp::Reverse(self.documents[f.doc].date),
+                f.doc,
+                !short,
+                std::cmp::Reverse(OrderedNumber(f.figure.number)),
+                id,
+            )
+        };
+        let mut order: Vec<usize> = (0..self.figures.len()).collect();
+        // Only the first few are ever shown: select them, then sort those.
+        if order.len() > HEADLINES_KEPT {
+            order.select_nth_unstable_by_key(HEADLINES_KEPT, |&id| key(id));
+            order.truncate(HEADLINES_KEPT);
+        }
+        order.sort_by_cached_key(|&id| key(id));
+        order
+    }
+}
+
+/// A figure's number as a sort key, in [`f64::total_cmp`] order.
+struct OrderedNumber(f64);
+
+impl PartialEq for OrderedNumber {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for OrderedNumber {}
+
+impl PartialOrd for OrderedNumber {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedNumber {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
 /// The answer engine. See the module docs.
 pub struct Engine {
     documents: Vec<Document>,
@@ -184,6 +306,8 @@ pub struct Engine {
     /// Passage text as searched (simplified script, half-width, lowercased).
     passage_keys: Vec<String>,
     figures: Vec<IndexedFigure>,
+    /// Figure ids in headline order (the first few hundred).
+    headlines: Vec<usize>,
     /// Figures of each (document, paragraph), in text order.
     figures_by_paragraph: HashMap<(usize, usize), Vec<usize>>,
     /// Document index by [`ParagraphRef::doc_key`].
@@ -244,40 +368,40 @@ impl Engine {
         files: &LexiconFiles,
         make_index: impl FnOnce(&Lexicon, &[String]) -> Result<SearchIndex, IndexError>,
     ) -> Result<Engine, EngineError> {
+        Engine::assemble(Corpus::derive(documents), files, make_index)
+    }
+
+    /// Builds the engine over a derived corpus (see [`Corpus`]): the lexicon, the search index
+    /// from `make_index` and the lookup tables. Cheap next to deriving the corpus.
+    pub(crate) fn assemble(
+        corpus: Corpus,
+        files: &LexiconFiles,
+        make_index: impl FnOnce(&Lexicon, &[String]) -> Result<SearchIndex, IndexError>,
+    ) -> Result<Engine, EngineError> {
+        let Corpus {
+            documents,
+            passages,
+            passage_keys,
+            figures,
+            quoted_terms,
+            headlines,
+        } = corpus;
         let mut domain_words = files.dictionary.clone();
-        for document in &documents {
-            for paragraph in &document.paragraphs {
-                for term in quoted_terms(&paragraph.text) {
-                    domain_words.push((search_key(&term), None));
-                }
-            }
-        }
+        domain_words.extend(quoted_terms.into_iter().map(|term| (term, None)));
         let lexicon = Lexicon::new(&domain_words, files.synonyms.clone());
 
-        let mut passages = Vec::new();
-        let mut figures = Vec::new();
         let mut figures_by_paragraph: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
-        let mut doc_by_key = HashMap::new();
-        for (doc_index, document) in documents.iter().enumerate() {
-            doc_by_key.insert(ParagraphRef::doc_key(&document.path), doc_index);
-            passages.extend(split_passages(doc_index, document));
-            for (paragraph_index, paragraph) in document.paragraphs.iter().enumerate() {
-                for figure in extract_figures(&paragraph.text, document.date) {
-                    figures_by_paragraph
-                        .entry((doc_index, paragraph_index))
-                        .or_default()
-                        .push(figures.len());
-                    figures.push(IndexedFigure {
-                        label_key: search_key(&figure.label),
-                        sentence_key: search_key(&figure.sentence),
-                        figure,
-                        doc: doc_index,
-                        paragraph: paragraph_index,
-                    });
-                }
-            }
+        for (id, figure) in figures.iter().enumerate() {
+            figures_by_paragraph
+                .entry((figure.doc, figure.paragraph))
+                .or_default()
+                .push(id);
         }
-        let passage_keys: Vec<String> = passages.iter().map(|p| search_key(&p.text)).collect();
+        let doc_by_key = documents
+            .iter()
+            .enumerate()
+            .map(|(doc_index, document)| (ParagraphRef::doc_key(&document.path), doc_index))
+            .collect();
         let index =
             make_index(&lexicon, &passage_keys).map_err(|e| EngineError::Index(e.to_string()))?;
         let stats = index.question_stats();
@@ -291,6 +415,7 @@ impl Engine {
             passages,
             passage_keys,
             figures,
+            headlines,
             figures_by_paragraph,
             doc_by_key,
             lexicon,
@@ -298,8 +423,7 @@ impl Engine {
             vocabulary_frequencies,
             headline_suggestions: Vec::new(),
         };
-        engine.headline_suggestions =
-            engine.figure_questions(engine.headline_order().into_iter(), 5);
+        engine.headline_suggestions = engine.figure_questions(engine.headlines.iter().copied(), 5);
         Ok(engine)
     }
 
@@ -718,29 +842,12 @@ impl Engine {
         })
     }
 
-    /// Figures in headline order: newest article first, then in reading order.
-    /// Within an article, short labels (a clear "what") and big counts come first: "拦截涉诈电话
-    /// 19.5亿次" makes a better headline than "下发会议纪要两次".
-    fn headline_order(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.figures.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (fa, fb) = (&self.figures[a], &self.figures[b]);
-            let short = |f: &IndexedFigure| f.figure.label.chars().count() <= 8;
-            self.documents[fb.doc]
-                .date
-                .cmp(&self.documents[fa.doc].date)
-                .then(fa.doc.cmp(&fb.doc))
-                .then(short(fb).cmp(&short(fa)))
-                .then(fb.figure.number.total_cmp(&fa.figure.number))
-        });
-        order
-    }
-
     /// A few headline figures (for an empty inline query), most recent first, one per label.
     pub fn headline_figures(&self, count: usize) -> Vec<FigureHit> {
         let mut seen = Vec::new();
-        self.headline_order()
-            .into_iter()
+        self.headlines
+            .iter()
+            .copied()
             .filter(|&i| {
                 let label = &self.figures[i].label_key;
                 let fresh = !seen.contains(label) && !self.figures[i].figure.unit.contains('%');

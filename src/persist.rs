@@ -3,11 +3,14 @@
 //! article and re-indexing every passage.
 //!
 //! Layout:
-//! - `index/current.json`: the [`Snapshot`] — the last good parse of every knowledge file (with
-//!   its content hash) and the fingerprint of the index built from them. Written to a temporary
-//!   file and renamed, so a crash never leaves half a snapshot.
-//! - `index/<fingerprint>/`: the tantivy index of that fingerprint. A new version of the
-//!   knowledge gets a new folder; older folders are removed once the snapshot points elsewhere.
+//! - `index/current.json`: the [`Snapshot`] — every knowledge file served, with its content
+//!   hash, size and modification time (so an unchanged file is not even read at start-up), and
+//!   the fingerprint of the index built from them. Written to a temporary file and renamed, so a
+//!   crash never leaves half a snapshot.
+//! - `index/<fingerprint>/`: the tantivy index of that fingerprint, and `corpus.bin`: the
+//!   derived [`Corpus`] (documents, passages, figures, search keys) in a compact binary form, so
+//!   a restart reads it instead of re-deriving it. A new version of the knowledge gets a new
+//!   folder; older folders are removed once the snapshot points elsewhere.
 //!
 //! The fingerprint covers the snapshot format, the crate version (tokenizers and passage splitting
 //! may change between versions) and the content hash of every file served, so an index is only
@@ -20,14 +23,16 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::answer::{Engine, EngineError, LexiconFiles};
+use crate::answer::{Corpus, Engine, EngineError, LexiconFiles};
 use crate::knowledge::{Document, FileProblem};
 use crate::search::SearchIndex;
 
 /// Bumped whenever the snapshot or index layout changes, so old snapshots are ignored.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// The snapshot file inside the index folder.
 const SNAPSHOT_FILE: &str = "current.json";
+/// The derived corpus inside each index folder.
+const CORPUS_FILE: &str = "corpus.bin";
 
 /// The hex SHA-256 of a file's bytes.
 pub fn content_hash(bytes: &[u8]) -> String {
@@ -35,11 +40,33 @@ pub fn content_hash(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A file's size and modification time: when both are as recorded, the file is taken to be
+/// unchanged without reading it (as git does for its index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    pub len: u64,
+    /// Nanoseconds since the Unix epoch.
+    pub modified: u128,
+}
+
+impl FileStamp {
+    /// The stamp of a file's metadata; `None` where the platform reports no modification time.
+    pub fn of(metadata: &std::fs::Metadata) -> Option<FileStamp> {
+        let modified = metadata.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+        Some(FileStamp {
+            len: metadata.len(),
+            modified: modified.as_nanos(),
+        })
+    }
+}
+
 /// The last good parse of one article.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct CachedArticle {
     /// Content hash of the bytes this document was parsed from.
     pub hash: String,
+    /// Size and modification time of the file when it last had that hash.
+    pub stamp: Option<FileStamp>,
     pub document: Document,
     /// Problems that did not stop the article from being served: `(line, message)`.
     pub warnings: Vec<(usize, String)>,
@@ -49,6 +76,7 @@ impl CachedArticle {
     pub fn new(hash: String, document: Document, warnings: Vec<FileProblem>) -> Self {
         Self {
             hash,
+            stamp: None,
             document,
             warnings: warnings.into_iter().map(|w| (w.line, w.message)).collect(),
         }
@@ -70,7 +98,7 @@ pub struct CachedText {
 }
 
 /// The last good version of every knowledge file: what the engine serves.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct KnowledgeCache {
     /// By path relative to the knowledge folder; sorted, so documents keep a stable order.
     pub articles: BTreeMap<String, CachedArticle>,
@@ -112,31 +140,61 @@ impl KnowledgeCache {
     }
 }
 
-/// What is saved in `current.json`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// What is saved: the knowledge cache and the corpus derived from it (whose documents are the
+/// cache's, saved once).
 pub struct Snapshot {
-    format: u32,
     /// The fingerprint of `cache`, naming the index folder built from it.
     pub fingerprint: String,
-    /// When that index was built, in seconds since the Unix epoch.
-    built_at: u64,
+    /// When that index was built.
+    pub built_at: SystemTime,
     pub cache: KnowledgeCache,
+    /// The corpus of the index folder, ready to be served (see [`IndexStore::open_engine`]).
+    pub corpus: Corpus,
 }
 
-impl Snapshot {
-    pub fn new(cache: KnowledgeCache, built_at: SystemTime) -> Self {
+/// `current.json`: the cache without the documents, which are in the corpus file.
+#[derive(Serialize, Deserialize)]
+struct SnapshotFile {
+    format: u32,
+    fingerprint: String,
+    /// Seconds since the Unix epoch.
+    built_at: u64,
+    /// By path, in path order (the order of the corpus's documents).
+    articles: BTreeMap<String, ArticleEntry>,
+    dictionary: Option<CachedText>,
+    synonyms: Option<CachedText>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ArticleEntry {
+    hash: String,
+    stamp: Option<FileStamp>,
+    warnings: Vec<(usize, String)>,
+}
+
+impl SnapshotFile {
+    fn of(cache: &KnowledgeCache, built_at: SystemTime) -> Self {
         Self {
             format: FORMAT,
             fingerprint: cache.fingerprint(),
             built_at: built_at
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |age| age.as_secs()),
-            cache,
+            articles: cache
+                .articles
+                .iter()
+                .map(|(path, article)| {
+                    let entry = ArticleEntry {
+                        hash: article.hash.clone(),
+                        stamp: article.stamp,
+                        warnings: article.warnings.clone(),
+                    };
+                    (path.clone(), entry)
+                })
+                .collect(),
+            dictionary: cache.dictionary.clone(),
+            synonyms: cache.synonyms.clone(),
         }
-    }
-
-    pub fn built_at(&self) -> SystemTime {
-        UNIX_EPOCH + Duration::from_secs(self.built_at)
     }
 }
 
@@ -154,6 +212,12 @@ pub enum PersistError {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
+    },
+    #[error("{path}: cannot encode the corpus: {source}")]
+    EncodeCorpus {
+        path: PathBuf,
+        #[source]
+        source: postcard::Error,
     },
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -184,29 +248,78 @@ impl IndexStore {
         &self.dir
     }
 
-    /// The saved snapshot, or `None` when there is none or it is unreadable or from another
-    /// format (then everything is simply re-parsed).
+    /// The saved snapshot with its corpus, or `None` when there is none, or it is unreadable,
+    /// from another format or without a readable corpus (then everything is simply re-parsed).
     pub fn load_snapshot(&self) -> Option<Snapshot> {
         let path = self.dir.join(SNAPSHOT_FILE);
         let bytes = std::fs::read(&path).ok()?;
-        match serde_json::from_slice::<Snapshot>(&bytes) {
-            Ok(snapshot) if snapshot.format == FORMAT => Some(snapshot),
-            Ok(_) => None,
+        let file = match serde_json::from_slice::<SnapshotFile>(&bytes) {
+            Ok(file) if file.format == FORMAT => file,
+            Ok(_) => return None,
             Err(err) => {
                 tracing::warn!("{}: ignoring the saved snapshot: {err}", path.display());
-                None
+                return None;
             }
+        };
+        let corpus_path = self.dir.join(&file.fingerprint).join(CORPUS_FILE);
+        let corpus: Corpus = match std::fs::read(&corpus_path)
+            .map_err(|err| err.to_string())
+            .and_then(|bytes| postcard::from_bytes(&bytes).map_err(|err| err.to_string()))
+        {
+            Ok(corpus) => corpus,
+            Err(err) => {
+                tracing::warn!(
+                    "{}: ignoring the saved corpus: {err}",
+                    corpus_path.display()
+                );
+                return None;
+            }
+        };
+        if corpus.documents().len() != file.articles.len() {
+            tracing::warn!("{}: does not match the snapshot", corpus_path.display());
+            return None;
         }
+        let articles = file
+            .articles
+            .into_iter()
+            .zip(corpus.documents())
+            .map(|((path, entry), document)| {
+                let article = CachedArticle {
+                    hash: entry.hash,
+                    stamp: entry.stamp,
+                    document: document.clone(),
+                    warnings: entry.warnings,
+                };
+                (path, article)
+            })
+            .collect();
+        Some(Snapshot {
+            fingerprint: file.fingerprint,
+            built_at: UNIX_EPOCH + Duration::from_secs(file.built_at),
+            cache: KnowledgeCache {
+                articles,
+                dictionary: file.dictionary,
+                synonyms: file.synonyms,
+            },
+            corpus,
+        })
     }
 
-    /// Opens the saved engine for `snapshot`; `None` when its index folder is missing or broken.
-    pub fn open_engine(&self, snapshot: &Snapshot) -> Option<Engine> {
-        let index_dir = self.dir.join(&snapshot.fingerprint);
+    /// Opens the saved engine of fingerprint `fingerprint`: its `corpus` (from the snapshot) and
+    /// its index folder, with the lexicon files of `cache`, the knowledge it was built from.
+    /// `None` when the index folder is missing or broken.
+    pub fn open_engine(
+        &self,
+        fingerprint: &str,
+        corpus: Corpus,
+        cache: &KnowledgeCache,
+    ) -> Option<Engine> {
+        let index_dir = self.dir.join(fingerprint);
         if !index_dir.is_dir() {
             return None;
         }
-        let files = lexicon_files(&snapshot.cache);
-        match Engine::build_with(snapshot.cache.documents(), &files, |lexicon, _keys| {
+        let files = lexicon_files(cache);
+        match Engine::assemble(corpus, &files, |lexicon, _keys| {
             SearchIndex::open_in_dir(&index_dir, lexicon)
         }) {
             Ok(engine) => Some(engine),
@@ -224,7 +337,7 @@ impl IndexStore {
         cache: &KnowledgeCache,
         built_at: SystemTime,
     ) -> Result<Engine, PersistError> {
-        let snapshot = Snapshot::new(cache.clone(), built_at);
+        let snapshot = SnapshotFile::of(cache, built_at);
         let index_dir = self.dir.join(&snapshot.fingerprint);
         // A folder of this fingerprint may be left over from an interrupted build.
         if index_dir.exists() {
@@ -232,7 +345,15 @@ impl IndexStore {
         }
         std::fs::create_dir_all(&index_dir).map_err(io_error(&index_dir))?;
         let files = lexicon_files(cache);
-        let engine = Engine::build_with(cache.documents(), &files, |lexicon, keys| {
+        let corpus = Corpus::derive(cache.documents());
+        let corpus_path = index_dir.join(CORPUS_FILE);
+        let bytes =
+            postcard::to_allocvec(&corpus).map_err(|source| PersistError::EncodeCorpus {
+                path: corpus_path.clone(),
+                source,
+            })?;
+        std::fs::write(&corpus_path, bytes).map_err(io_error(&corpus_path))?;
+        let engine = Engine::assemble(corpus, &files, |lexicon, keys| {
             SearchIndex::build_in_dir(&index_dir, lexicon, keys.iter().map(String::as_str))
         })?;
         self.save_snapshot(&snapshot)?;
@@ -240,7 +361,7 @@ impl IndexStore {
         Ok(engine)
     }
 
-    fn save_snapshot(&self, snapshot: &Snapshot) -> Result<(), PersistError> {
+    fn save_snapshot(&self, snapshot: &SnapshotFile) -> Result<(), PersistError> {
         let path = self.dir.join(SNAPSHOT_FILE);
         let temporary = self.dir.join(format!("{SNAPSHOT_FILE}.tmp"));
         let bytes = serde_json::to_vec(snapshot).map_err(|source| PersistError::Encode {
@@ -324,7 +445,10 @@ mod tests {
         let engine = store.build_and_save(&cache, SystemTime::now()).unwrap();
         let snapshot = store.load_snapshot().expect("saved");
         assert_eq!(snapshot.fingerprint, cache.fingerprint());
-        let opened = store.open_engine(&snapshot).expect("opens");
+        assert_eq!(snapshot.cache.fingerprint(), cache.fingerprint());
+        let opened = store
+            .open_engine(&snapshot.fingerprint, snapshot.corpus, &snapshot.cache)
+            .expect("opens");
         assert_eq!(opened.stats(), engine.stats());
         assert_eq!(
             opened.answer("拦截了多少涉诈电话"),

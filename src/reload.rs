@@ -27,7 +27,7 @@ use tokio::sync::broadcast;
 use crate::answer::{Engine, EngineError};
 use crate::knowledge::{self, FileProblem, LoadError, Problem};
 use crate::persist::{
-    CachedArticle, CachedText, IndexStore, KnowledgeCache, PersistError, content_hash,
+    CachedArticle, CachedText, FileStamp, IndexStore, KnowledgeCache, PersistError, content_hash,
     lexicon_files,
 };
 use crate::search::lexicon::{DICTIONARY_FILE, SYNONYMS_FILE, Synonyms, parse_dictionary};
@@ -141,9 +141,13 @@ impl LiveKnowledge {
     ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
         let started = Instant::now();
         let store = data_dir.map(IndexStore::in_data_dir);
-        let saved = store.as_ref().and_then(IndexStore::load_snapshot);
+        let mut saved = store.as_ref().and_then(IndexStore::load_snapshot);
         let mut state = RebuildState {
-            cache: saved.as_ref().map(|s| s.cache.clone()).unwrap_or_default(),
+            // The snapshot keeps its corpus (served if nothing changed) and hands over the cache.
+            cache: saved
+                .as_mut()
+                .map(|s| std::mem::take(&mut s.cache))
+                .unwrap_or_default(),
             served_fingerprint: String::new(),
         };
         let mut status = Status {
@@ -154,14 +158,17 @@ impl LiveKnowledge {
         let mut report = refresh_cache(knowledge_dir, &mut state.cache, progress)?;
         let fingerprint = state.cache.fingerprint();
         let reusable = saved.filter(|s| s.fingerprint == fingerprint);
-        let opened = match (&store, &reusable) {
-            (Some(store), Some(snapshot)) => store.open_engine(snapshot),
+        let saved_built_at = reusable.as_ref().map(|s| s.built_at);
+        let opened = match (&store, reusable) {
+            (Some(store), Some(snapshot)) => {
+                store.open_engine(&snapshot.fingerprint, snapshot.corpus, &state.cache)
+            }
             _ => None,
         };
         let engine = match opened {
             Some(engine) => {
                 report.opened_saved_index = true;
-                status.built_at = reusable.map_or(status.built_at, |s| s.built_at());
+                status.built_at = saved_built_at.unwrap_or(status.built_at);
                 engine
             }
             None => {
@@ -386,6 +393,22 @@ fn refresh_cache(
     for path in files {
         progress(LoadStep::Read);
         let relative = knowledge::relative_path(dir, &path);
+        let stamp = std::fs::metadata(&path)
+            .ok()
+            .as_ref()
+            .and_then(FileStamp::of);
+        if let Some(cached) = cache
+            .articles
+            .get(&relative)
+            .filter(|c| stamp.is_some() && c.stamp == stamp)
+        {
+            // Same size and modification time as when it had this hash: not read again.
+            report
+                .problems
+                .extend(cached.warnings().map(|w| w.at(&path)));
+            present.insert(relative);
+            continue;
+        }
         let bytes = match std::fs::read(&path) {
             Ok(bytes) => bytes,
             // Deleted between listing and reading: gone.
@@ -397,7 +420,8 @@ fn refresh_cache(
             }
         };
         let hash = content_hash(&bytes);
-        if let Some(cached) = cache.articles.get(&relative).filter(|c| c.hash == hash) {
+        if let Some(cached) = cache.articles.get_mut(&relative).filter(|c| c.hash == hash) {
+            cached.stamp = stamp;
             report
                 .problems
                 .extend(cached.warnings().map(|w| w.at(&path)));
@@ -410,10 +434,9 @@ fn refresh_cache(
                 report
                     .problems
                     .extend(warnings.iter().cloned().map(|w| w.at(&path)));
-                cache.articles.insert(
-                    relative.clone(),
-                    CachedArticle::new(hash, document, warnings),
-                );
+                let mut article = CachedArticle::new(hash, document, warnings);
+                article.stamp = stamp;
+                cache.articles.insert(relative.clone(), article);
                 present.insert(relative);
             }
             Err(problem) => {

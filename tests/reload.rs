@@ -329,6 +329,13 @@ fn a_restart_reuses_the_persisted_index() {
     );
     drop(second);
 
+    // Rewritten with the same bytes (a new modification time): hashed again, not re-parsed.
+    let steady = folder.path().join(STEADY);
+    std::fs::write(&steady, std::fs::read(&steady).unwrap()).unwrap();
+    let (_, report) = LiveKnowledge::open(folder.path(), data.path()).unwrap();
+    assert!(report.opened_saved_index, "{report:?}");
+    assert_eq!(report.reparsed, 0, "same content, nothing re-parsed");
+
     // One changed file: only it is re-parsed, and the new index replaces the old one.
     folder.article(
         "sub/second.md",

@@ -14,7 +14,7 @@ mod quantity;
 use chrono::NaiveDate;
 
 /// One quantity found in the text.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Figure {
     /// The value as written, qualifier and unit included: "19.5亿次", "9700多万张", "近4万人", "92%".
     pub value: String,

@@ -7,7 +7,7 @@ use super::Document;
 const LONG_PARAGRAPH: usize = 60;
 
 /// Whether a passage is a whole paragraph or one sentence of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PassageKind {
     Paragraph,
@@ -15,7 +15,7 @@ pub enum PassageKind {
 }
 
 /// One indexed unit of text, with where it comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Passage {
     /// Index of the document in the corpus.
     pub doc: usize,
