@@ -29,7 +29,7 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use patterns::PatternError;
-pub use reply::{VerdictParts, json_line, plain_reply};
+pub use reply::{VerdictParts, json_line, plain_reply, write_json_line};
 pub use text::MAX_SCAN_CHARS;
 pub use tips::TipCard;
 
@@ -193,15 +193,19 @@ impl Scanner {
             Risk::Low
         };
 
-        let types = if risk == Risk::Low {
+        let likely_cards = if risk == Risk::Low {
             Vec::new()
         } else {
-            self.likely_types(flags.iter().map(|(kind, _)| *kind))
+            self.likely_cards(flags.iter().map(|(kind, _)| *kind))
         };
         // Weight-0 kinds are hints for naming the type, not red flags to show.
         flags.retain(|(kind, _)| rules.kinds[*kind].weight > 0);
         let warns_about_scams = flags.is_empty() && cancelled_any;
-        let advice = self.advice(risk, &types, warns_about_scams);
+        let advice = self.advice(risk, likely_cards.first().copied(), warns_about_scams);
+        let types = likely_cards
+            .into_iter()
+            .map(|card| rules.cards[card].title.clone())
+            .collect();
         let flags = flags
             .into_iter()
             .map(|(kind, range)| {
@@ -224,9 +228,9 @@ impl Scanner {
         }
     }
 
-    /// Fraud types ranked by the weight of the flags pointing at them; the runners-up are kept
-    /// only when they have at least half the leader's weight.
-    fn likely_types(&self, kinds: impl Iterator<Item = usize>) -> Vec<String> {
+    /// Fraud types (as indexes into the cards) ranked by the weight of the flags pointing at them;
+    /// the runners-up are kept only when they have at least half the leader's weight.
+    fn likely_cards(&self, kinds: impl Iterator<Item = usize>) -> Vec<usize> {
         let mut scores = vec![0u32; self.rules.cards.len()];
         for kind in kinds {
             let rule = &self.rules.kinds[kind];
@@ -246,15 +250,15 @@ impl Scanner {
             .into_iter()
             .take_while(|(_, score)| score * 2 >= top)
             .take(MAX_TYPES)
-            .map(|(card, _)| self.rules.cards[card].title.clone())
+            .map(|(card, _)| card)
             .collect()
     }
 
-    fn advice(&self, risk: Risk, types: &[String], warns_about_scams: bool) -> String {
+    /// What to do: the most likely fraud type's own advice, then the general advice for the risk.
+    fn advice(&self, risk: Risk, likely_card: Option<usize>, warns_about_scams: bool) -> String {
         let general = &self.rules.advice;
-        let specific = types
-            .first()
-            .and_then(|name| self.tip_for(name))
+        let specific = likely_card
+            .and_then(|card| self.rules.cards.get(card))
             .map(|card| card.what_to_do.as_str());
         match (risk, specific) {
             (Risk::High, Some(what)) => format!("{what}{}", general.high),

@@ -3,13 +3,17 @@
 //!
 //! The regexes run one by one rather than as a `RegexSet`: with this many Unicode classes the
 //! set's lazy DFA gives up and falls back to the slow PikeVM (measured: 40% of `scan` time), while
-//! each regex alone stays on its DFA with a literal prefilter.
+//! each regex alone stays on its DFA with a literal prefilter. Most messages match few of the
+//! regexes, so each regex also contributes the literals every match of it must contain (its
+//! prefixes or suffixes, from `regex-syntax`) to the phrase automaton: the one pass that finds the
+//! phrases also says which regexes can match, and only those run.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
+use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use serde::Deserialize;
 
 use super::context::Cues;
@@ -129,11 +133,23 @@ pub struct Rules {
     /// Each combo is a set of kind indexes that makes a message high risk on its own.
     pub combos: Vec<Vec<usize>>,
     pub cues: Cues,
-    phrases: AhoCorasick,
-    /// The kind each phrase belongs to.
-    phrase_kinds: Vec<usize>,
+    /// The phrases and the regexes' required literals, all found in one pass.
+    literals: AhoCorasick,
+    /// What each literal of [`Rules::literals`] stands for.
+    literal_targets: Vec<LiteralTarget>,
     /// Each regex with the kind it belongs to.
     regexes: Vec<(Regex, usize)>,
+    /// The regexes without required literals: they run on every message.
+    unfiltered_regexes: Vec<usize>,
+}
+
+/// What finding a literal of the one-pass automaton means.
+#[derive(Debug, Clone, Copy)]
+enum LiteralTarget {
+    /// A phrase of this kind matched.
+    Phrase(usize),
+    /// This regex (index into [`Rules::regexes`]) may match: run it.
+    Regex(usize),
 }
 
 /// A raw match of one pattern in the normalised text.
@@ -188,9 +204,10 @@ impl Rules {
 
         let mut kinds: Vec<KindRule> = Vec::new();
         let mut kind_index = HashMap::new();
-        let mut phrases = Vec::new();
-        let mut phrase_kinds = Vec::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut literal_targets = Vec::new();
         let mut regexes = Vec::new();
+        let mut unfiltered_regexes = Vec::new();
         for entry in file.patterns {
             let line = line_of(text, &format!("kind: {}", entry.kind));
             let id = kinds.len();
@@ -229,8 +246,8 @@ impl Rules {
                         format!("pattern `{}` has an empty phrase", entry.kind),
                     ));
                 }
-                phrases.push(normalized);
-                phrase_kinds.push(id);
+                literals.push(normalized.into_bytes());
+                literal_targets.push(LiteralTarget::Phrase(id));
             }
             for source in &entry.regexes {
                 let source = crate::normalize::to_simplified(source);
@@ -248,6 +265,15 @@ impl Rules {
                             entry.kind
                         ),
                     ));
+                }
+                match required_literals(&source) {
+                    Some(required) => {
+                        for literal in required {
+                            literals.push(literal);
+                            literal_targets.push(LiteralTarget::Regex(regexes.len()));
+                        }
+                    }
+                    None => unfiltered_regexes.push(regexes.len()),
                 }
                 regexes.push((regex, id));
             }
@@ -297,9 +323,9 @@ impl Rules {
                 format!("bad context words: {err}"),
             )
         })?;
-        let phrase_automaton = AhoCorasick::builder()
+        let literal_automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
-            .build(&phrases)
+            .build(&literals)
             .map_err(|err| invalid(line_of(text, "patterns:"), format!("bad phrases: {err}")))?;
 
         Ok(Rules {
@@ -309,23 +335,35 @@ impl Rules {
             cards,
             combos,
             cues,
-            phrases: phrase_automaton,
-            phrase_kinds,
+            literals: literal_automaton,
+            literal_targets,
             regexes,
+            unfiltered_regexes,
         })
     }
 
     /// Every match of every pattern in the normalised text, in no particular order.
     pub fn matches(&self, normalized: &str) -> Vec<RawMatch> {
-        let mut found: Vec<RawMatch> = self
-            .phrases
-            .find_overlapping_iter(normalized)
-            .map(|m| RawMatch {
-                kind: self.phrase_kinds[m.pattern().as_usize()],
-                range: m.range(),
-            })
-            .collect();
-        for (regex, kind) in &self.regexes {
+        let mut found = Vec::new();
+        let mut may_match = vec![false; self.regexes.len()];
+        for m in self.literals.find_overlapping_iter(normalized) {
+            match self.literal_targets[m.pattern().as_usize()] {
+                LiteralTarget::Phrase(kind) => found.push(RawMatch {
+                    kind,
+                    range: m.range(),
+                }),
+                LiteralTarget::Regex(regex) => may_match[regex] = true,
+            }
+        }
+        for &regex in &self.unfiltered_regexes {
+            may_match[regex] = true;
+        }
+        for (regex, kind) in self
+            .regexes
+            .iter()
+            .zip(may_match)
+            .filter_map(|(rule, may_match)| may_match.then_some(rule))
+        {
             found.extend(regex.find_iter(normalized).map(|m| RawMatch {
                 kind: *kind,
                 range: m.range(),
@@ -335,9 +373,131 @@ impl Rules {
     }
 }
 
+/// Literals at least one of which every match of the regex contains — its possible prefixes, or
+/// its possible suffixes, whichever are longer. `None` when the regex has no such finite set (it
+/// starts and ends with a wide class or an optional part), so it must run on every message.
+fn required_literals(source: &str) -> Option<Vec<Vec<u8>>> {
+    // The same syntax defaults as `Regex::new`, so the literals are those of the compiled regex.
+    let hir = regex_syntax::Parser::new().parse(source).ok()?;
+    let usable = |kind: ExtractKind| -> Option<Seq> {
+        let seq = Extractor::new().kind(kind).extract(&hir);
+        // An empty literal would be found everywhere: no use as a filter.
+        (seq.min_literal_len()? > 0).then_some(seq)
+    };
+    let prefixes = usable(ExtractKind::Prefix);
+    let suffixes = usable(ExtractKind::Suffix);
+    let shortest = |seq: &Option<Seq>| seq.as_ref().and_then(Seq::min_literal_len).unwrap_or(0);
+    let best = if shortest(&suffixes) > shortest(&prefixes) {
+        suffixes
+    } else {
+        prefixes
+    }?;
+    Some(
+        best.literals()?
+            .iter()
+            .map(|literal| literal.as_bytes().to_vec())
+            .collect(),
+    )
+}
+
 /// The 1-based line of the first line containing `needle`, or 1.
 fn line_of(text: &str, needle: &str) -> usize {
     text.lines()
         .position(|line| line.contains(needle))
         .map_or(1, |i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::LazyLock;
+
+    static RULES: LazyLock<Rules> = LazyLock::new(|| {
+        Rules::parse(
+            include_str!("../../knowledge/scam-patterns.yaml"),
+            Path::new("scam-patterns.yaml"),
+        )
+        .expect("built-in patterns load")
+    });
+
+    /// Every regex match, found by running every regex: what the prefilter must never lose.
+    fn regex_matches_unfiltered(rules: &Rules, normalized: &str) -> Vec<(usize, Range)> {
+        let mut found: Vec<(usize, Range)> = rules
+            .regexes
+            .iter()
+            .flat_map(|(regex, kind)| regex.find_iter(normalized).map(|m| (*kind, m.range())))
+            .collect();
+        found.sort_by_key(|(kind, range)| (*kind, range.start, range.end));
+        found.dedup();
+        found
+    }
+
+    type Range = std::ops::Range<usize>;
+
+    fn regex_matches_filtered(rules: &Rules, normalized: &str) -> Vec<(usize, Range)> {
+        let mut all: Vec<(usize, Range)> = rules
+            .matches(normalized)
+            .into_iter()
+            .map(|m| (m.kind, m.range))
+            .collect();
+        // Phrase matches are not the prefilter's business: keep what a regex alone also finds.
+        let expected = regex_matches_unfiltered(rules, normalized);
+        all.retain(|found| expected.contains(found));
+        all.sort_by_key(|(kind, range)| (*kind, range.start, range.end));
+        all.dedup();
+        all
+    }
+
+    #[test]
+    fn most_regexes_have_required_literals() {
+        let rules = &*RULES;
+        assert!(
+            rules.unfiltered_regexes.len() * 4 < rules.regexes.len(),
+            "{} of {} regexes run on every message",
+            rules.unfiltered_regexes.len(),
+            rules.regexes.len()
+        );
+        let literals = required_literals("(验证码|校验码)[^，]{0,8}(发给我|告诉我)").unwrap();
+        assert!(
+            literals.contains(&"验证码".as_bytes().to_vec()),
+            "{literals:?}"
+        );
+        assert_eq!(required_literals("[a-z0-9]{2,}"), None);
+    }
+
+    #[test]
+    fn the_prefilter_loses_no_regex_match_in_the_labelled_set() {
+        let set = include_str!("../../tests/fixtures/scam-messages.jsonl");
+        let mut checked = 0;
+        for line in set.lines().filter(|l| !l.trim().is_empty()) {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            let text = ScanText::new(value["text"].as_str().unwrap());
+            let expected = regex_matches_unfiltered(&RULES, &text.normalized);
+            checked += expected.len();
+            assert_eq!(
+                regex_matches_filtered(&RULES, &text.normalized),
+                expected,
+                "{}",
+                text.normalized
+            );
+        }
+        assert!(
+            checked > 50,
+            "only {checked} regex matches in the labelled set"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn the_prefilter_loses_no_regex_match(
+            text in "[验证码发给我把你的账户冻结先交费下载app点赞佣金返借钱转到这个卡号加微信qq123 ，。.com]{0,60}"
+        ) {
+            let text = ScanText::new(&text);
+            prop_assert_eq!(
+                regex_matches_filtered(&RULES, &text.normalized),
+                regex_matches_unfiltered(&RULES, &text.normalized)
+            );
+        }
+    }
 }

@@ -96,21 +96,24 @@ impl<'a> ScanText<'a> {
         let simplified = to_simplified(&half_width);
         // Traditional → simplified is character for character almost always; when it is not, the
         // simplified text is what we can point into.
-        let (display, pairs): (Cow<'a, str>, Vec<(usize, usize, char)>) =
-            if simplified.chars().count() == capped.chars().count() {
-                let pairs = capped
+        let chars = simplified.chars().count();
+        let mut pairs: Vec<(usize, usize, char)> = Vec::with_capacity(chars);
+        let display: Cow<'a, str> = if chars == capped.chars().count() {
+            pairs.extend(
+                capped
                     .char_indices()
                     .zip(simplified.chars())
-                    .map(|((at, original), c)| (at, at + original.len_utf8(), c))
-                    .collect();
-                (Cow::Borrowed(capped), pairs)
-            } else {
-                let pairs = simplified
+                    .map(|((at, original), c)| (at, at + original.len_utf8(), c)),
+            );
+            Cow::Borrowed(capped)
+        } else {
+            pairs.extend(
+                simplified
                     .char_indices()
-                    .map(|(at, c)| (at, at + c.len_utf8(), c))
-                    .collect();
-                (Cow::Owned(simplified), pairs)
-            };
+                    .map(|(at, c)| (at, at + c.len_utf8(), c)),
+            );
+            Cow::Owned(simplified)
+        };
         let mut text = ScanText {
             normalized: String::with_capacity(capped.len()),
             display,
