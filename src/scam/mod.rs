@@ -24,6 +24,7 @@ mod reply;
 mod text;
 mod tips;
 
+use std::ops::Range;
 use std::path::Path;
 
 use serde::Serialize;
@@ -33,7 +34,7 @@ pub use reply::{VerdictParts, json_line, plain_reply, write_json_line};
 pub use text::MAX_SCAN_CHARS;
 pub use tips::TipCard;
 
-use patterns::Rules;
+use patterns::{KindRule, Rules};
 use text::ScanText;
 
 /// The patterns file shipped with the binary, used when the knowledge folder has none.
@@ -148,42 +149,58 @@ impl Scanner {
     pub fn scan(&self, message: &str) -> Verdict {
         let text = ScanText::new(message);
         let rules = &self.rules;
-        let cues = rules.cues.find(&text);
+        let matches = rules.matches(&text.normalized);
+        let mut cues = rules.cues.find(&text);
+        let addressed_requests: Vec<Range<usize>> = matches
+            .iter()
+            .filter(|found| rules.kinds[found.kind].request)
+            .filter(|found| cues.addressed_to_reader(&text, &found.range))
+            .map(|found| found.range.clone())
+            .collect();
+        cues.ignore_warnings_inside(&addressed_requests);
 
-        // The earliest uncancelled match of each kind.
-        let mut first: Vec<Option<std::ops::Range<usize>>> = vec![None; rules.kinds.len()];
+        // The earliest uncancelled match of each kind, and every uncancelled match of the kinds
+        // whose weight grows with further lures.
+        let mut first: Vec<Option<Range<usize>>> = vec![None; rules.kinds.len()];
+        let mut growing: Vec<(usize, Range<usize>)> = Vec::new();
         let mut cancelled_any = false;
-        for found in rules.matches(&text.normalized) {
-            if first[found.kind]
+        for found in matches {
+            let rule = &rules.kinds[found.kind];
+            let grows = rule.max_weight > rule.weight;
+            let earlier_kept = first[found.kind]
                 .as_ref()
-                .is_some_and(|r| r.start <= found.range.start)
-            {
+                .is_some_and(|r| r.start <= found.range.start);
+            if earlier_kept && !grows {
                 continue;
             }
-            if cues.cancels(&text, &found.range) {
+            if cues.cancels(&text, &found.range, rule.request) {
                 cancelled_any = true;
-            } else {
+                continue;
+            }
+            if grows {
+                growing.push((found.kind, found.range.clone()));
+            }
+            if !earlier_kept {
                 first[found.kind] = Some(found.range);
             }
         }
 
-        let mut flags: Vec<(usize, std::ops::Range<usize>)> = first
+        // (kind, its weight in this message, where it was first found)
+        let mut flags: Vec<(usize, u32, Range<usize>)> = first
             .into_iter()
             .enumerate()
-            .filter_map(|(kind, range)| range.map(|r| (kind, r)))
+            .filter_map(|(kind, range)| {
+                let weight = grown_weight(&rules.kinds[kind], kind, &growing, &text.normalized);
+                range.map(|r| (kind, weight, r))
+            })
             .collect();
-        flags.sort_by_key(|(kind, range)| {
-            (std::cmp::Reverse(rules.kinds[*kind].weight), range.start)
-        });
+        flags.sort_by_key(|(_, weight, range)| (std::cmp::Reverse(*weight), range.start));
 
-        let score: u32 = flags
-            .iter()
-            .map(|(kind, _)| rules.kinds[*kind].weight)
-            .sum();
+        let score: u32 = flags.iter().map(|(_, weight, _)| weight).sum();
         let combo_complete = rules.combos.iter().any(|combo| {
             combo
                 .iter()
-                .all(|k| flags.iter().any(|(kind, _)| kind == k))
+                .all(|k| flags.iter().any(|(kind, _, _)| kind == k))
         });
         let risk = if score >= rules.thresholds.high || combo_complete {
             Risk::High
@@ -196,10 +213,10 @@ impl Scanner {
         let likely_cards = if risk == Risk::Low {
             Vec::new()
         } else {
-            self.likely_cards(flags.iter().map(|(kind, _)| *kind))
+            self.likely_cards(flags.iter().map(|(kind, _, _)| *kind))
         };
         // Weight-0 kinds are hints for naming the type, not red flags to show.
-        flags.retain(|(kind, _)| rules.kinds[*kind].weight > 0);
+        flags.retain(|(_, weight, _)| *weight > 0);
         let warns_about_scams = flags.is_empty() && cancelled_any;
         let advice = self.advice(risk, likely_cards.first().copied(), warns_about_scams);
         let types = likely_cards
@@ -208,13 +225,13 @@ impl Scanner {
             .collect();
         let flags = flags
             .into_iter()
-            .map(|(kind, range)| {
+            .map(|(kind, weight, range)| {
                 let rule = &rules.kinds[kind];
                 Flag {
                     kind: rule.kind.clone(),
                     label: rule.label.clone(),
                     quote: text.quote(range),
-                    weight: rule.weight,
+                    weight,
                 }
             })
             .collect();
@@ -279,6 +296,42 @@ impl Scanner {
     pub fn tip_for(&self, topic: &str) -> Option<&TipCard> {
         tips::find_card(&self.rules.cards, topic)
     }
+}
+
+/// The weight of a kind in one message: its weight, plus one for each further match of it in
+/// another place with other words, up to its `max_weight` ("日结" + "动动手指" + "宝妈" are three
+/// lures; "工资日结" is one, however its parts overlap).
+fn grown_weight(
+    rule: &KindRule,
+    kind: usize,
+    growing: &[(usize, Range<usize>)],
+    normalized: &str,
+) -> u32 {
+    if rule.max_weight <= rule.weight {
+        return rule.weight;
+    }
+    let mut places: Vec<&Range<usize>> = growing
+        .iter()
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, range)| range)
+        .collect();
+    // Longest first at each position, so a phrase inside a longer one is not counted again.
+    places.sort_by_key(|range| (range.start, std::cmp::Reverse(range.end)));
+    let mut counted: Vec<&Range<usize>> = Vec::new();
+    for range in places {
+        let overlaps = counted.last().is_some_and(|last| range.start < last.end);
+        let words = normalized.get(range.clone()).unwrap_or("");
+        // The same words again, or part of them ("日结" after "工资日结"), are not a new lure.
+        let repeated = counted.iter().any(|seen| {
+            let seen = normalized.get((*seen).clone()).unwrap_or("");
+            seen.contains(words) || words.contains(seen)
+        });
+        if !overlaps && !repeated {
+            counted.push(range);
+        }
+    }
+    let further = u32::try_from(counted.len().saturating_sub(1)).unwrap_or(u32::MAX);
+    rule.weight.saturating_add(further).min(rule.max_weight)
 }
 
 #[cfg(test)]

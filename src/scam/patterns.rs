@@ -16,7 +16,7 @@ use regex::Regex;
 use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use serde::Deserialize;
 
-use super::context::Cues;
+use super::context::{CueWords, Cues};
 use super::text::ScanText;
 use super::tips::TipCard;
 
@@ -74,6 +74,10 @@ struct ContextFile {
     warnings: Vec<String>,
     #[serde(default)]
     decoys: Vec<String>,
+    #[serde(default)]
+    requests: Vec<String>,
+    #[serde(default)]
+    senders: Vec<String>,
 }
 
 /// General advice for each outcome; the likely fraud type's own advice is put in front of it.
@@ -105,6 +109,10 @@ struct PatternEntry {
     label: String,
     weight: u32,
     #[serde(default)]
+    max_weight: Option<u32>,
+    #[serde(default)]
+    request: bool,
+    #[serde(default)]
     types: Vec<String>,
     #[serde(default)]
     phrases: Vec<String>,
@@ -117,7 +125,15 @@ struct PatternEntry {
 pub struct KindRule {
     pub kind: String,
     pub label: String,
+    /// The weight of one match.
     pub weight: u32,
+    /// Each further match with different words, in another place, adds one up to this weight
+    /// (several independent lures weigh more than one). Equal to `weight` when it does not grow.
+    pub max_weight: u32,
+    /// Whether the pattern asks the reader to act (click, download, give a code, pay): such a
+    /// request addressed to the reader is not cancelled by a warning word elsewhere in the
+    /// sentence.
+    pub request: bool,
     /// Indexes into [`Rules::cards`].
     pub types: Vec<usize>,
 }
@@ -277,10 +293,19 @@ impl Rules {
                 }
                 regexes.push((regex, id));
             }
+            let max_weight = entry.max_weight.unwrap_or(entry.weight);
+            if max_weight < entry.weight {
+                return Err(invalid(
+                    line,
+                    format!("pattern `{}` has a max_weight below its weight", entry.kind),
+                ));
+            }
             kinds.push(KindRule {
                 kind: entry.kind,
                 label: entry.label,
                 weight: entry.weight,
+                max_weight,
+                request: entry.request,
                 types,
             });
         }
@@ -312,11 +337,13 @@ impl Rules {
                 .filter(|p| !p.is_empty())
                 .collect()
         };
-        let cues = Cues::new(
-            &normalize_all(&file.context.negations),
-            &normalize_all(&file.context.warnings),
-            &normalize_all(&file.context.decoys),
-        )
+        let cues = Cues::new(CueWords {
+            negations: &normalize_all(&file.context.negations),
+            warnings: &normalize_all(&file.context.warnings),
+            decoys: &normalize_all(&file.context.decoys),
+            requests: &normalize_all(&file.context.requests),
+            senders: &normalize_all(&file.context.senders),
+        })
         .map_err(|err| {
             invalid(
                 line_of(text, "context:"),

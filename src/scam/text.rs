@@ -195,6 +195,32 @@ impl<'a> ScanText<'a> {
             .map_or(self.normalized.len(), |b| b.at)
     }
 
+    /// Whether a byte range of the normalised text lies inside a 【…】 tag, where messages put
+    /// their sender's name ("【国家反诈中心】", "【某某银行】").
+    pub fn inside_tag(&self, range: &Range<usize>) -> bool {
+        let (Some(before), Some(after)) = (
+            self.normalized.get(..range.start),
+            self.normalized.get(range.end..),
+        ) else {
+            return false;
+        };
+        let opened = before
+            .rfind('【')
+            .is_some_and(|open| !before[open..].contains('】'));
+        let closed = after
+            .find('】')
+            .is_some_and(|close| !after[..close].contains('【'));
+        opened && closed
+    }
+
+    /// Whether the character just before byte `pos` of the normalised text opens a quotation.
+    pub fn opens_quote_before(&self, pos: usize) -> bool {
+        self.normalized
+            .get(..pos)
+            .and_then(|before| before.chars().next_back())
+            .is_some_and(|c| matches!(c, '“' | '"' | '「' | '『' | '‘'))
+    }
+
     /// The display text behind a byte range of the normalised text.
     fn display_range(&self, range: Range<usize>) -> Range<usize> {
         let first = self.origins.partition_point(|o| o.normalized < range.start);
