@@ -199,13 +199,17 @@ impl Rules {
         let mut type_index = HashMap::new();
         let mut cards = Vec::new();
         for entry in file.types {
-            let line = line_of(text, &format!("name: {}", entry.name));
+            // Where the entry is, found only when there is a problem to report.
+            let line = || line_of(text, &format!("name: {}", entry.name));
             if entry.name.trim().is_empty() {
-                return Err(invalid(line, "a fraud type has an empty name".to_string()));
+                return Err(invalid(
+                    line(),
+                    "a fraud type has an empty name".to_string(),
+                ));
             }
             if type_index.insert(entry.name.clone(), cards.len()).is_some() {
                 return Err(invalid(
-                    line,
+                    line(),
                     format!("fraud type `{}` is declared twice", entry.name),
                 ));
             }
@@ -225,17 +229,17 @@ impl Rules {
         let mut regexes = Vec::new();
         let mut unfiltered_regexes = Vec::new();
         for entry in file.patterns {
-            let line = line_of(text, &format!("kind: {}", entry.kind));
+            let line = || line_of(text, &format!("kind: {}", entry.kind));
             let id = kinds.len();
             if kind_index.insert(entry.kind.clone(), id).is_some() {
                 return Err(invalid(
-                    line,
+                    line(),
                     format!("pattern kind `{}` is declared twice", entry.kind),
                 ));
             }
             if entry.phrases.is_empty() && entry.regexes.is_empty() {
                 return Err(invalid(
-                    line,
+                    line(),
                     format!("pattern `{}` has neither phrases nor regexes", entry.kind),
                 ));
             }
@@ -245,7 +249,7 @@ impl Rules {
                     Some(&index) => types.push(index),
                     None => {
                         return Err(invalid(
-                            line,
+                            line(),
                             format!(
                                 "pattern `{}` names fraud type `{name}`, which is not declared under `types`",
                                 entry.kind
@@ -258,7 +262,7 @@ impl Rules {
                 let normalized = ScanText::new(phrase).normalized;
                 if normalized.is_empty() {
                     return Err(invalid(
-                        line,
+                        line(),
                         format!("pattern `{}` has an empty phrase", entry.kind),
                     ));
                 }
@@ -269,13 +273,13 @@ impl Rules {
                 let source = crate::normalize::to_simplified(source);
                 let regex = Regex::new(&source).map_err(|err| {
                     invalid(
-                        line,
+                        line(),
                         format!("pattern `{}` has a bad regex: {err}", entry.kind),
                     )
                 })?;
                 if regex.is_match("") {
                     return Err(invalid(
-                        line,
+                        line(),
                         format!(
                             "pattern `{}` has a regex that matches nothing at all: {source}",
                             entry.kind
@@ -296,7 +300,7 @@ impl Rules {
             let max_weight = entry.max_weight.unwrap_or(entry.weight);
             if max_weight < entry.weight {
                 return Err(invalid(
-                    line,
+                    line(),
                     format!("pattern `{}` has a max_weight below its weight", entry.kind),
                 ));
             }
@@ -400,6 +404,9 @@ impl Rules {
     }
 }
 
+/// Regex literals used as a filter are cut to this many bytes (three Chinese characters).
+const FILTER_LITERAL_BYTES: usize = 9;
+
 /// Literals at least one of which every match of the regex contains — its possible prefixes, or
 /// its possible suffixes, whichever are longer. `None` when the regex has no such finite set (it
 /// starts and ends with a wide class or an optional part), so it must run on every message.
@@ -414,11 +421,19 @@ fn required_literals(source: &str) -> Option<Vec<Vec<u8>>> {
     let prefixes = usable(ExtractKind::Prefix);
     let suffixes = usable(ExtractKind::Suffix);
     let shortest = |seq: &Option<Seq>| seq.as_ref().and_then(Seq::min_literal_len).unwrap_or(0);
-    let best = if shortest(&suffixes) > shortest(&prefixes) {
+    let mut best = if shortest(&suffixes) > shortest(&prefixes) {
+        let mut suffixes = suffixes?;
+        suffixes.keep_last_bytes(FILTER_LITERAL_BYTES);
         suffixes
     } else {
+        let mut prefixes = prefixes?;
+        prefixes.keep_first_bytes(FILTER_LITERAL_BYTES);
         prefixes
-    }?;
+    };
+    // Alternations multiply into hundreds of long literals ("不要告诉你的家人", "不要告诉你的爸"…);
+    // their first (or last) few characters are as good a filter and collapse into a handful.
+    best.sort();
+    best.dedup();
     Some(
         best.literals()?
             .iter()
@@ -479,6 +494,16 @@ mod tests {
     #[test]
     fn most_regexes_have_required_literals() {
         let rules = &*RULES;
+        let regex_literals = rules
+            .literal_targets
+            .iter()
+            .filter(|target| matches!(target, LiteralTarget::Regex(_)))
+            .count();
+        assert!(
+            regex_literals < 15 * rules.regexes.len(),
+            "{regex_literals} literals for {} regexes: trimmed literals should collapse",
+            rules.regexes.len()
+        );
         assert!(
             rules.unfiltered_regexes.len() * 4 < rules.regexes.len(),
             "{} of {} regexes run on every message",
