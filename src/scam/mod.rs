@@ -8,11 +8,15 @@
 //! How a message is judged:
 //! 1. It is normalised (simplified script, half-width, lower-case ASCII, no spaces between Chinese
 //!    characters), keeping a map back to the original so flags quote what was written.
-//! 2. Every phrase is matched in one Aho-Corasick pass; the regexes are compiled once at load.
+//! 2. Every phrase is matched in one Aho-Corasick pass, which also finds the literals each regex
+//!    needs; only the regexes whose literals occur run (all are compiled once, at load).
 //! 3. A match is dropped when its context warns about the trick instead of asking for it: a
 //!    negation earlier in its clause ("不要把验证码…") or right after it ("公检法不会…"), or a
-//!    warning word anywhere in its sentence ("…都是诈骗", "骗子会让你…").
-//! 4. Score = sum of the weights of the flag kinds that remain, each kind counted once.
+//!    warning word anywhere in its sentence ("…都是诈骗", "骗子会让你…"). Warning words that name
+//!    the sender (【国家反诈中心】, "这里是反诈中心") do not count, and a request addressed to the
+//!    reader ("请点击链接…下载…") is only cancelled by a negation or warning between the two.
+//! 4. Score = sum of the weights of the flag kinds that remain, each kind counted once (a kind
+//!    with a `max_weight` grows by one for each further match with other words).
 //!    **High** when the score reaches the high threshold (6: two strong flags, or one decisive
 //!    flag such as a "safe account") or a listed combination of kinds is complete (e.g. an
 //!    authority plus a crime accusation); **medium** from the medium threshold (3: one strong flag,
@@ -149,41 +153,11 @@ impl Scanner {
     pub fn scan(&self, message: &str) -> Verdict {
         let text = ScanText::new(message);
         let rules = &self.rules;
-        let matches = rules.matches(&text.normalized);
-        let mut cues = rules.cues.find(&text);
-        let addressed_requests: Vec<Range<usize>> = matches
-            .iter()
-            .filter(|found| rules.kinds[found.kind].request)
-            .filter(|found| cues.addressed_to_reader(&text, &found.range))
-            .map(|found| found.range.clone())
-            .collect();
-        cues.ignore_warnings_inside(&addressed_requests);
-
-        // The earliest uncancelled match of each kind, and every uncancelled match of the kinds
-        // whose weight grows with further lures.
-        let mut first: Vec<Option<Range<usize>>> = vec![None; rules.kinds.len()];
-        let mut growing: Vec<(usize, Range<usize>)> = Vec::new();
-        let mut cancelled_any = false;
-        for found in matches {
-            let rule = &rules.kinds[found.kind];
-            let grows = rule.max_weight > rule.weight;
-            let earlier_kept = first[found.kind]
-                .as_ref()
-                .is_some_and(|r| r.start <= found.range.start);
-            if earlier_kept && !grows {
-                continue;
-            }
-            if cues.cancels(&text, &found.range, rule.request) {
-                cancelled_any = true;
-                continue;
-            }
-            if grows {
-                growing.push((found.kind, found.range.clone()));
-            }
-            if !earlier_kept {
-                first[found.kind] = Some(found.range);
-            }
-        }
+        let KeptMatches {
+            first,
+            growing,
+            cancelled_any,
+        } = keep_uncancelled(rules, &text);
 
         // (kind, its weight in this message, where it was first found)
         let mut flags: Vec<(usize, u32, Range<usize>)> = first
@@ -296,6 +270,58 @@ impl Scanner {
     pub fn tip_for(&self, topic: &str) -> Option<&TipCard> {
         tips::find_card(&self.rules.cards, topic)
     }
+}
+
+/// The matches of a message that its context does not cancel.
+struct KeptMatches {
+    /// The earliest uncancelled match of each kind (indexed by kind).
+    first: Vec<Option<Range<usize>>>,
+    /// Every uncancelled match of the kinds whose weight grows with further lures.
+    growing: Vec<(usize, Range<usize>)>,
+    /// Whether any match was cancelled (the message may be a warning about scams).
+    cancelled_any: bool,
+}
+
+/// Finds every pattern in the message and drops the matches its context cancels (see
+/// [`context`]): requests addressed to the reader first, so warning words inside them
+/// ("请下载反诈保护APP") do not count.
+fn keep_uncancelled(rules: &Rules, text: &ScanText<'_>) -> KeptMatches {
+    let matches = rules.matches(&text.normalized);
+    let mut cues = rules.cues.find(text);
+    let addressed_requests: Vec<Range<usize>> = matches
+        .iter()
+        .filter(|found| rules.kinds[found.kind].request)
+        .filter(|found| cues.addressed_to_reader(text, &found.range))
+        .map(|found| found.range.clone())
+        .collect();
+    cues.ignore_warnings_inside(&addressed_requests);
+
+    let mut kept = KeptMatches {
+        first: vec![None; rules.kinds.len()],
+        growing: Vec::new(),
+        cancelled_any: false,
+    };
+    for found in matches {
+        let rule = &rules.kinds[found.kind];
+        let grows = rule.max_weight > rule.weight;
+        let earlier_kept = kept.first[found.kind]
+            .as_ref()
+            .is_some_and(|r| r.start <= found.range.start);
+        if earlier_kept && !grows {
+            continue;
+        }
+        if cues.cancels(text, &found.range, rule.request) {
+            kept.cancelled_any = true;
+            continue;
+        }
+        if grows {
+            kept.growing.push((found.kind, found.range.clone()));
+        }
+        if !earlier_kept {
+            kept.first[found.kind] = Some(found.range);
+        }
+    }
+    kept
 }
 
 /// The weight of a kind in one message: its weight, plus one for each further match of it in
