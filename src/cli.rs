@@ -106,13 +106,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `scan`: patterns from `<knowledge>/scam-patterns.yaml`, else the built-in ones.
 fn scan(knowledge: &std::path::Path, json: bool, message: &str) -> anyhow::Result<ExitCode> {
     let scanner = crate::scam::Scanner::for_knowledge(knowledge)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     if message.is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        // Batch mode: one message per line, one JSON line out each, flushed per line.
-        for_each_stdin_line("reading messages from stdin", |text| {
-            writeln!(out, "{}", crate::scam::json_line(&scanner.scan(text)))?;
-            out.flush()
+        // Batch mode: one message per line, one JSON line out each.
+        for_each_stdin_line("reading messages from stdin", |out, text| {
+            crate::scam::write_json_line(out, &scanner.scan(text))
         })?;
     } else {
         let verdict = scanner.scan(message);
@@ -121,6 +118,8 @@ fn scan(knowledge: &std::path::Path, json: bool, message: &str) -> anyhow::Resul
         } else {
             crate::scam::plain_reply(&verdict)
         };
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
         let _ = writeln!(out, "{rendered}").and_then(|()| out.flush());
     }
     Ok(ExitCode::SUCCESS)
@@ -203,22 +202,36 @@ fn ask(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Calls `handle` with each stdin line (line ending removed, invalid UTF-8 replaced rather than
-/// fatal). Stops quietly when `handle` fails: stdout was closed (e.g. piped into `head`).
+/// How much of stdin is read at once in batch mode.
+const STDIN_BUFFER_BYTES: usize = 64 * 1024;
+
+/// Batch mode: calls `handle` with each stdin line (line ending removed, invalid UTF-8 replaced
+/// rather than fatal) and a buffered stdout to answer on. Stops quietly when writing fails: stdout
+/// was closed (e.g. piped into `head`).
+///
+/// The answers are flushed whenever no complete line is waiting in stdin's buffer, just before
+/// reading would block: a file or a fast pipe is answered in large writes, while a program that
+/// sends one line and waits for its answer gets it at once. Everything is flushed at end of input.
 fn for_each_stdin_line(
     reading: &'static str,
-    mut handle: impl FnMut(&str) -> std::io::Result<()>,
+    mut handle: impl FnMut(&mut dyn Write, &str) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
-    let stdin = std::io::stdin();
-    let mut reader = stdin.lock();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    // Our own buffer (not only stdin's) so we can see whether another line is already waiting.
+    let mut reader = std::io::BufReader::with_capacity(STDIN_BUFFER_BYTES, std::io::stdin().lock());
     let mut line = Vec::new();
     loop {
+        if !reader.buffer().contains(&b'\n') && out.flush().is_err() {
+            return Ok(());
+        }
         line.clear();
         if reader.read_until(b'\n', &mut line).context(reading)? == 0 {
+            let _ = out.flush();
             return Ok(());
         }
         let text = String::from_utf8_lossy(&line);
-        if handle(text.trim_end_matches(['\n', '\r'])).is_err() {
+        if handle(&mut out, text.trim_end_matches(['\n', '\r'])).is_err() {
             return Ok(());
         }
     }

@@ -49,13 +49,14 @@ pub fn to_simplified(text: &str) -> String {
 
 /// Full-width ASCII forms (Ｕ+FF01–FF5E) and the ideographic space → their half-width forms.
 pub fn to_half_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\u{3000}' => ' ',
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
+    // Never longer than the input (each replacement is shorter in UTF-8): one allocation.
+    let mut out = String::with_capacity(text.len());
+    out.extend(text.chars().map(|c| match c {
+        '\u{3000}' => ' ',
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+        _ => c,
+    }));
+    out
 }
 
 /// Drops a leading bot command (`/ask`, `/ask@fanzha_bot`) and every `@username` mention.

@@ -91,6 +91,11 @@ pub const MIGRATIONS: &[Migration] = &[
         )",
         ],
     },
+    Migration {
+        version: 3,
+        name: "when each auto-warn group was last warned",
+        statements: &["ALTER TABLE autowarn_chats ADD COLUMN last_warned_at BIGINT"],
+    },
 ];
 
 /// A question as the bot received it.
@@ -319,6 +324,28 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.is_some())
+    }
+
+    /// Claims an unprompted auto-warn reply for a group: true for exactly one caller when the
+    /// group opted in and was not warned within `cooldown` before `now` (the time is kept in the
+    /// database, so the cooldown survives restarts and holds across replicas sharing it).
+    pub async fn claim_autowarn(
+        &self,
+        chat: i64,
+        now: DateTime<Utc>,
+        cooldown: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let cooldown = i64::try_from(cooldown.as_secs()).unwrap_or(i64::MAX);
+        let claimed = sqlx::query(
+            "UPDATE autowarn_chats SET last_warned_at = $1
+             WHERE chat_id = $2 AND (last_warned_at IS NULL OR last_warned_at <= $3)",
+        )
+        .bind(now.timestamp())
+        .bind(chat)
+        .bind(now.timestamp().saturating_sub(cooldown))
+        .execute(&self.pool)
+        .await?;
+        Ok(claimed.rows_affected() == 1)
     }
 
     /// Subscribes a chat to the daily card, or changes its time (replacing the old subscription).
@@ -633,6 +660,47 @@ mod tests {
         assert!(!store.autowarn_enabled(-6).await.unwrap());
         store.set_autowarn(-5, false).await.unwrap();
         assert!(!store.autowarn_enabled(-5).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn autowarn_is_claimed_once_per_cooldown_and_survives_reopening() {
+        let (dir, store) = temp_store().await;
+        let cooldown = std::time::Duration::from_secs(300);
+        let start = Utc::now();
+        let later = |secs| start + chrono::TimeDelta::seconds(secs);
+        assert!(
+            !store.claim_autowarn(-7, start, cooldown).await.unwrap(),
+            "not opted in"
+        );
+        store.set_autowarn(-7, true).await.unwrap();
+        store.set_autowarn(-8, true).await.unwrap();
+        assert!(store.claim_autowarn(-7, start, cooldown).await.unwrap());
+        assert!(
+            !store
+                .claim_autowarn(-7, later(299), cooldown)
+                .await
+                .unwrap()
+        );
+        assert!(
+            store.claim_autowarn(-8, later(1), cooldown).await.unwrap(),
+            "other chats unaffected"
+        );
+        store.close().await;
+
+        let store = Store::open(&dir.path().join("data"), None).await.unwrap();
+        assert!(
+            !store
+                .claim_autowarn(-7, later(299), cooldown)
+                .await
+                .unwrap(),
+            "the cooldown survives a restart"
+        );
+        assert!(
+            store
+                .claim_autowarn(-7, later(300), cooldown)
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]

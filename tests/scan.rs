@@ -7,7 +7,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::LazyLock;
 
 use fanzha_bot::scam::{Risk, Scanner};
@@ -135,14 +135,19 @@ fn fanzha_bot() -> Command {
     command
 }
 
-fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = fanzha_bot()
+/// The binary started with stdin, stdout and stderr piped.
+fn spawn_piped(args: &[&str]) -> Child {
+    fanzha_bot()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("binary starts");
+        .expect("binary starts")
+}
+
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = spawn_piped(args);
     let mut input = child.stdin.take().expect("stdin is piped");
     let stdin = stdin.to_vec();
     let writer = std::thread::spawn(move || {
@@ -211,4 +216,44 @@ fn scan_batch_mode_answers_every_line_even_junk() {
         })
         .collect();
     assert_eq!(risks, ["high", "low", "low", "low", "low", "low"]);
+}
+
+/// A program that writes one message and waits for its verdict before sending the next (a
+/// co-process) must get each answer while stdin stays open: batch output is buffered, but never
+/// held back while the binary waits for input.
+#[test]
+fn scan_batch_mode_answers_each_line_before_the_next_arrives() {
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let mut child = spawn_piped(&["scan"]);
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let output = child.stdout.take().expect("stdout is piped");
+    let (lines, answers) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(output).lines() {
+            if lines.send(line.expect("stdout is UTF-8")).is_err() {
+                break;
+            }
+        }
+    });
+    // Generous: only a binary that never answers (held back until EOF) takes this long.
+    let wait = Duration::from_secs(60);
+    for (message, risk) in [
+        ("我是市公安局的，你涉嫌洗钱，把钱转到安全账户", "high"),
+        ("明天还你钱", "low"),
+    ] {
+        writeln!(input, "{message}").expect("binary reads stdin");
+        input.flush().expect("binary reads stdin");
+        let answer = answers
+            .recv_timeout(wait)
+            .unwrap_or_else(|_| panic!("no answer to {message:?} while stdin stayed open"));
+        let json: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(json["risk"], risk, "{answer}");
+    }
+    drop(input);
+    assert!(child.wait().expect("binary exits").success());
+    reader.join().expect("reader finishes");
+    assert!(answers.try_recv().is_err(), "one answer per line, no more");
 }

@@ -37,7 +37,6 @@ use crate::bot::config::{BotConfig, ConfigError, Webhook};
 use crate::bot::flood::FloodGuard;
 use crate::bot::inline::InlineCache;
 use crate::bot::send::{ReplyTarget, send_text};
-use crate::bot::warnings::Cooldown;
 use crate::reload::{KnowledgeWatcher, LiveKnowledge, ReloadError};
 use crate::scam::Scanner;
 use crate::store::{Store, StoreError};
@@ -94,8 +93,6 @@ pub struct AppState {
     pub store: Store,
     pub flood: FloodGuard,
     pub inline_cache: InlineCache,
-    /// When each group last got an unprompted auto-warn reply.
-    pub autowarn_cooldown: Cooldown,
     /// Telegram user ids allowed to use admin commands.
     pub admin_ids: Vec<u64>,
     /// The live knowledge `engine` is the handle of, when the bot serves one (`fanzha-bot run`):
@@ -121,7 +118,6 @@ impl AppState {
             store,
             flood: FloodGuard::default(),
             inline_cache: InlineCache::default(),
-            autowarn_cooldown: Cooldown::new(AUTOWARN_COOLDOWN),
             admin_ids,
             live: None,
         }

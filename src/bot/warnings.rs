@@ -1,59 +1,19 @@
 //! Scam checks in Telegram: the verdict laid out as Telegram HTML, `/check` (with text, or as a
 //! reply to the message to check), forwarded messages and links in private chats, and the
-//! groups' opt-in auto-warn with its per-chat cooldown.
+//! groups' opt-in auto-warn with its per-chat cooldown (kept in the database).
 //!
 //! Judging is the scanner's job ([`crate::scam`]); this module decides when to judge, what to
 //! send, and escapes everything it sends.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
 use teloxide::types::Message;
 
 use crate::bot::send::{ReplyTarget, send_html, send_text};
-use crate::bot::{AppState, BotError, TelegramApi, admin, handlers, text};
+use crate::bot::{AUTOWARN_COOLDOWN, AppState, BotError, TelegramApi, admin, handlers, text};
 use crate::render::telegram::escape_html;
 use crate::scam::{Risk, Verdict};
 
 /// At most this many red flags are listed, so the reply stays short enough to forward.
 const MAX_FLAGS_SHOWN: usize = 4;
-
-/// Remembers when each chat last got something, and allows it again after a period.
-#[derive(Debug)]
-pub struct Cooldown {
-    period: Duration,
-    last: Mutex<HashMap<i64, Instant>>,
-}
-
-impl Cooldown {
-    pub fn new(period: Duration) -> Cooldown {
-        Cooldown {
-            period,
-            last: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// True (and the period starts again) when `chat` got nothing within the period before `now`.
-    pub fn try_take(&self, chat: i64, now: Instant) -> bool {
-        let mut last = self
-            .last
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let period = self.period;
-        // Expired entries are dropped now and then, so the map stays as small as the busy chats.
-        if last.len() > 10_000 {
-            last.retain(|_, &mut at| now.saturating_duration_since(at) < period);
-        }
-        match last.get(&chat) {
-            Some(&at) if now.saturating_duration_since(at) < period => false,
-            _ => {
-                last.insert(chat, now);
-                true
-            }
-        }
-    }
-}
 
 /// A verdict as Telegram HTML: level and likely type, the quoted red flags, what to do.
 pub fn verdict_html(verdict: &Verdict) -> String {
@@ -171,14 +131,15 @@ pub async fn on_group_chatter<R: TelegramApi>(
     state: &AppState,
     words: &str,
 ) -> Result<(), BotError> {
-    // Scanning is cheap and in memory; the database is asked only about high-risk messages.
+    // Scanning is cheap and in memory; the database is asked only about high-risk messages, and
+    // one query both checks the opt-in and claims the cooldown (kept in the database, so it
+    // survives restarts and is shared by replicas).
     let verdict = state.scanner.load().scan(words);
-    if verdict.risk != Risk::High || !state.store.autowarn_enabled(message.chat.id.0).await? {
-        return Ok(());
-    }
-    if !state
-        .autowarn_cooldown
-        .try_take(message.chat.id.0, Instant::now())
+    if verdict.risk != Risk::High
+        || !state
+            .store
+            .claim_autowarn(message.chat.id.0, chrono::Utc::now(), AUTOWARN_COOLDOWN)
+            .await?
     {
         return Ok(());
     }
@@ -191,16 +152,6 @@ pub async fn on_group_chatter<R: TelegramApi>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cooldown_allows_one_per_period_per_chat() {
-        let cooldown = Cooldown::new(Duration::from_secs(300));
-        let start = Instant::now();
-        assert!(cooldown.try_take(-1, start));
-        assert!(!cooldown.try_take(-1, start + Duration::from_secs(299)));
-        assert!(cooldown.try_take(-2, start), "other chats unaffected");
-        assert!(cooldown.try_take(-1, start + Duration::from_secs(300)));
-    }
 
     #[test]
     fn verdict_html_quotes_flags_and_escapes_them() {

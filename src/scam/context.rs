@@ -4,6 +4,14 @@
 //! The cue words come from the data file. All of them are found in one pass; look-alikes (特别 is
 //! not 别, "不用担心" is how a scammer calms you) are matched too and simply ignored, because the
 //! longest match at a position wins.
+//!
+//! Warning words that name the sender do not count — inside a 【…】 tag or in a clause that
+//! introduces the sender ("这里是…", "我们是…"): scammers claim to be 【国家反诈中心】 too.
+//!
+//! A *request addressed to the reader* ("请点击链接…下载…", "立即输入验证码") is judged by its own
+//! clause only: a warning word elsewhere in the sentence does not cancel it. Scammers put 反诈 or
+//! 防骗 in their own names ("【国家反诈中心】您的账户涉嫌…请点击链接下载…"), and a message that
+//! asks you to act is not a warning about someone else asking.
 
 use std::ops::Range;
 
@@ -23,6 +31,10 @@ enum CueKind {
     Warning,
     /// A look-alike of a cue that means nothing.
     Decoy,
+    /// Opens a request to the reader when it starts a clause: 请, 立即, 务必.
+    Request,
+    /// Opens a self-introduction when it starts a clause: 我是, 这里是.
+    Sender,
 }
 
 /// The compiled cue words.
@@ -37,21 +49,30 @@ pub struct Cues {
 pub struct FoundCues {
     negations: Vec<Range<usize>>,
     warnings: Vec<Range<usize>>,
+    requests: Vec<Range<usize>>,
+}
+
+/// The cue words of the data file, by what they do.
+#[derive(Debug, Clone, Copy)]
+pub struct CueWords<'a> {
+    pub negations: &'a [String],
+    pub warnings: &'a [String],
+    pub decoys: &'a [String],
+    pub requests: &'a [String],
+    pub senders: &'a [String],
 }
 
 impl Cues {
     /// Builds the cue matcher. Phrases must already be normalised and non-empty.
-    pub fn new(
-        negations: &[String],
-        warnings: &[String],
-        decoys: &[String],
-    ) -> Result<Self, aho_corasick::BuildError> {
+    pub fn new(words: CueWords<'_>) -> Result<Self, aho_corasick::BuildError> {
         let mut phrases = Vec::new();
         let mut kinds = Vec::new();
         for (list, kind) in [
-            (negations, CueKind::Negation),
-            (warnings, CueKind::Warning),
-            (decoys, CueKind::Decoy),
+            (words.negations, CueKind::Negation),
+            (words.warnings, CueKind::Warning),
+            (words.decoys, CueKind::Decoy),
+            (words.requests, CueKind::Request),
+            (words.senders, CueKind::Sender),
         ] {
             for phrase in list {
                 phrases.push(phrase.as_str());
@@ -67,12 +88,28 @@ impl Cues {
     /// Finds every cue in a message.
     pub fn find(&self, text: &ScanText<'_>) -> FoundCues {
         let mut found = FoundCues::default();
+        let mut introductions = Vec::new();
         for m in self.automaton.find_iter(&text.normalized) {
             match self.kinds[m.pattern().as_usize()] {
+                CueKind::Sender => {
+                    if text.clause_start(m.start(), false) == m.start() {
+                        introductions.push(m.start());
+                    }
+                }
                 CueKind::Negation => found.negations.push(m.range()),
+                // A sender's tag names who sends the message (a scammer may call himself
+                // 【国家反诈中心】); the body has to do the warning.
+                CueKind::Warning if text.inside_tag(&m.range()) => {}
                 CueKind::Warning => found.warnings.push(m.range()),
+                CueKind::Request => found.requests.push(m.range()),
                 CueKind::Decoy => {}
             }
+        }
+        // A self-introduction names the sender ("这里是反诈中心"), like a tag.
+        if !introductions.is_empty() {
+            found
+                .warnings
+                .retain(|w| !introductions.contains(&text.clause_start(w.start, false)));
         }
         found
     }
@@ -80,16 +117,19 @@ impl Cues {
 
 impl FoundCues {
     /// Whether the match at `matched` is cancelled by its context: it is negated in its clause or
-    /// sits in a sentence that warns about scams.
-    pub fn cancels(&self, text: &ScanText<'_>, matched: &Range<usize>) -> bool {
+    /// sits in a sentence that warns about scams. A `request` (a pattern that asks the reader to
+    /// act) addressed to the reader is only cancelled by a negation.
+    pub fn cancels(&self, text: &ScanText<'_>, matched: &Range<usize>, request: bool) -> bool {
         if self.warnings.is_empty() && self.negations.is_empty() {
             return false;
         }
+        let addressed = request && self.addressed_to_reader(text, matched);
         let sentence = text.clause_start(matched.start, true)..text.clause_end(matched.end, true);
-        if self
-            .warnings
-            .iter()
-            .any(|w| w.start >= sentence.start && w.end <= sentence.end)
+        if !addressed
+            && self
+                .warnings
+                .iter()
+                .any(|w| w.start >= sentence.start && w.end <= sentence.end)
         {
             return true;
         }
@@ -102,5 +142,39 @@ impl FoundCues {
                 && n.end <= clause_end;
             before || right_after
         })
+    }
+
+    /// Forgets the warning words that lie inside the words of a request addressed to the reader:
+    /// they name what is asked for ("请立即下载反诈保护APP"), they do not warn about it.
+    pub fn ignore_warnings_inside(&mut self, requests: &[Range<usize>]) {
+        self.warnings.retain(|w| {
+            !requests
+                .iter()
+                .any(|r| r.start <= w.start && w.end <= r.end)
+        });
+    }
+
+    /// Whether a request is addressed to the reader: earlier in its sentence a clause opens with
+    /// a request word (请, 立即 …), not inside quotation marks (a scammer's words quoted in a
+    /// warning), and no warning or negation stands between that word and the request
+    /// ("请注意，骗子会让你下载…" reports a request; "请点击链接下载…" makes one).
+    pub fn addressed_to_reader(&self, text: &ScanText<'_>, matched: &Range<usize>) -> bool {
+        let sentence_start = text.clause_start(matched.start, true);
+        let Some(opener) = self
+            .requests
+            .iter()
+            .rev()
+            .filter(|r| r.start >= sentence_start && r.end <= matched.start)
+            .find(|r| text.clause_start(r.start, false) == r.start)
+        else {
+            return false;
+        };
+        let between = opener.end..matched.start;
+        let interrupted = self
+            .warnings
+            .iter()
+            .chain(&self.negations)
+            .any(|cue| cue.start >= between.start && cue.start < between.end);
+        !interrupted && !text.opens_quote_before(opener.start)
     }
 }

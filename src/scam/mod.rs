@@ -8,11 +8,15 @@
 //! How a message is judged:
 //! 1. It is normalised (simplified script, half-width, lower-case ASCII, no spaces between Chinese
 //!    characters), keeping a map back to the original so flags quote what was written.
-//! 2. Every phrase is matched in one Aho-Corasick pass; the regexes are compiled once at load.
+//! 2. Every phrase is matched in one Aho-Corasick pass, which also finds the literals each regex
+//!    needs; only the regexes whose literals occur run (all are compiled once, at load).
 //! 3. A match is dropped when its context warns about the trick instead of asking for it: a
 //!    negation earlier in its clause ("不要把验证码…") or right after it ("公检法不会…"), or a
-//!    warning word anywhere in its sentence ("…都是诈骗", "骗子会让你…").
-//! 4. Score = sum of the weights of the flag kinds that remain, each kind counted once.
+//!    warning word anywhere in its sentence ("…都是诈骗", "骗子会让你…"). Warning words that name
+//!    the sender (【国家反诈中心】, "这里是反诈中心") do not count, and a request addressed to the
+//!    reader ("请点击链接…下载…") is only cancelled by a negation or warning between the two.
+//! 4. Score = sum of the weights of the flag kinds that remain, each kind counted once (a kind
+//!    with a `max_weight` grows by one for each further match with other words).
 //!    **High** when the score reaches the high threshold (6: two strong flags, or one decisive
 //!    flag such as a "safe account") or a listed combination of kinds is complete (e.g. an
 //!    authority plus a crime accusation); **medium** from the medium threshold (3: one strong flag,
@@ -24,16 +28,17 @@ mod reply;
 mod text;
 mod tips;
 
+use std::ops::Range;
 use std::path::Path;
 
 use serde::Serialize;
 
 pub use patterns::PatternError;
-pub use reply::{VerdictParts, json_line, plain_reply};
+pub use reply::{VerdictParts, json_line, plain_reply, write_json_line};
 pub use text::MAX_SCAN_CHARS;
 pub use tips::TipCard;
 
-use patterns::Rules;
+use patterns::{KindRule, Rules};
 use text::ScanText;
 
 /// The patterns file shipped with the binary, used when the knowledge folder has none.
@@ -148,42 +153,28 @@ impl Scanner {
     pub fn scan(&self, message: &str) -> Verdict {
         let text = ScanText::new(message);
         let rules = &self.rules;
-        let cues = rules.cues.find(&text);
+        let KeptMatches {
+            first,
+            growing,
+            cancelled_any,
+        } = keep_uncancelled(rules, &text);
 
-        // The earliest uncancelled match of each kind.
-        let mut first: Vec<Option<std::ops::Range<usize>>> = vec![None; rules.kinds.len()];
-        let mut cancelled_any = false;
-        for found in rules.matches(&text.normalized) {
-            if first[found.kind]
-                .as_ref()
-                .is_some_and(|r| r.start <= found.range.start)
-            {
-                continue;
-            }
-            if cues.cancels(&text, &found.range) {
-                cancelled_any = true;
-            } else {
-                first[found.kind] = Some(found.range);
-            }
-        }
-
-        let mut flags: Vec<(usize, std::ops::Range<usize>)> = first
+        // (kind, its weight in this message, where it was first found)
+        let mut flags: Vec<(usize, u32, Range<usize>)> = first
             .into_iter()
             .enumerate()
-            .filter_map(|(kind, range)| range.map(|r| (kind, r)))
+            .filter_map(|(kind, range)| {
+                let weight = grown_weight(&rules.kinds[kind], kind, &growing, &text.normalized);
+                range.map(|r| (kind, weight, r))
+            })
             .collect();
-        flags.sort_by_key(|(kind, range)| {
-            (std::cmp::Reverse(rules.kinds[*kind].weight), range.start)
-        });
+        flags.sort_by_key(|(_, weight, range)| (std::cmp::Reverse(*weight), range.start));
 
-        let score: u32 = flags
-            .iter()
-            .map(|(kind, _)| rules.kinds[*kind].weight)
-            .sum();
+        let score: u32 = flags.iter().map(|(_, weight, _)| weight).sum();
         let combo_complete = rules.combos.iter().any(|combo| {
             combo
                 .iter()
-                .all(|k| flags.iter().any(|(kind, _)| kind == k))
+                .all(|k| flags.iter().any(|(kind, _, _)| kind == k))
         });
         let risk = if score >= rules.thresholds.high || combo_complete {
             Risk::High
@@ -193,24 +184,28 @@ impl Scanner {
             Risk::Low
         };
 
-        let types = if risk == Risk::Low {
+        let likely_cards = if risk == Risk::Low {
             Vec::new()
         } else {
-            self.likely_types(flags.iter().map(|(kind, _)| *kind))
+            self.likely_cards(flags.iter().map(|(kind, _, _)| *kind))
         };
         // Weight-0 kinds are hints for naming the type, not red flags to show.
-        flags.retain(|(kind, _)| rules.kinds[*kind].weight > 0);
+        flags.retain(|(_, weight, _)| *weight > 0);
         let warns_about_scams = flags.is_empty() && cancelled_any;
-        let advice = self.advice(risk, &types, warns_about_scams);
+        let advice = self.advice(risk, likely_cards.first().copied(), warns_about_scams);
+        let types = likely_cards
+            .into_iter()
+            .map(|card| rules.cards[card].title.clone())
+            .collect();
         let flags = flags
             .into_iter()
-            .map(|(kind, range)| {
+            .map(|(kind, weight, range)| {
                 let rule = &rules.kinds[kind];
                 Flag {
                     kind: rule.kind.clone(),
                     label: rule.label.clone(),
                     quote: text.quote(range),
-                    weight: rule.weight,
+                    weight,
                 }
             })
             .collect();
@@ -224,9 +219,9 @@ impl Scanner {
         }
     }
 
-    /// Fraud types ranked by the weight of the flags pointing at them; the runners-up are kept
-    /// only when they have at least half the leader's weight.
-    fn likely_types(&self, kinds: impl Iterator<Item = usize>) -> Vec<String> {
+    /// Fraud types (as indexes into the cards) ranked by the weight of the flags pointing at them;
+    /// the runners-up are kept only when they have at least half the leader's weight.
+    fn likely_cards(&self, kinds: impl Iterator<Item = usize>) -> Vec<usize> {
         let mut scores = vec![0u32; self.rules.cards.len()];
         for kind in kinds {
             let rule = &self.rules.kinds[kind];
@@ -246,15 +241,15 @@ impl Scanner {
             .into_iter()
             .take_while(|(_, score)| score * 2 >= top)
             .take(MAX_TYPES)
-            .map(|(card, _)| self.rules.cards[card].title.clone())
+            .map(|(card, _)| card)
             .collect()
     }
 
-    fn advice(&self, risk: Risk, types: &[String], warns_about_scams: bool) -> String {
+    /// What to do: the most likely fraud type's own advice, then the general advice for the risk.
+    fn advice(&self, risk: Risk, likely_card: Option<usize>, warns_about_scams: bool) -> String {
         let general = &self.rules.advice;
-        let specific = types
-            .first()
-            .and_then(|name| self.tip_for(name))
+        let specific = likely_card
+            .and_then(|card| self.rules.cards.get(card))
             .map(|card| card.what_to_do.as_str());
         match (risk, specific) {
             (Risk::High, Some(what)) => format!("{what}{}", general.high),
@@ -275,6 +270,94 @@ impl Scanner {
     pub fn tip_for(&self, topic: &str) -> Option<&TipCard> {
         tips::find_card(&self.rules.cards, topic)
     }
+}
+
+/// The matches of a message that its context does not cancel.
+struct KeptMatches {
+    /// The earliest uncancelled match of each kind (indexed by kind).
+    first: Vec<Option<Range<usize>>>,
+    /// Every uncancelled match of the kinds whose weight grows with further lures.
+    growing: Vec<(usize, Range<usize>)>,
+    /// Whether any match was cancelled (the message may be a warning about scams).
+    cancelled_any: bool,
+}
+
+/// Finds every pattern in the message and drops the matches its context cancels (see
+/// [`context`]): requests addressed to the reader first, so warning words inside them
+/// ("请下载反诈保护APP") do not count.
+fn keep_uncancelled(rules: &Rules, text: &ScanText<'_>) -> KeptMatches {
+    let matches = rules.matches(&text.normalized);
+    let mut cues = rules.cues.find(text);
+    let addressed_requests: Vec<Range<usize>> = matches
+        .iter()
+        .filter(|found| rules.kinds[found.kind].request)
+        .filter(|found| cues.addressed_to_reader(text, &found.range))
+        .map(|found| found.range.clone())
+        .collect();
+    cues.ignore_warnings_inside(&addressed_requests);
+
+    let mut kept = KeptMatches {
+        first: vec![None; rules.kinds.len()],
+        growing: Vec::new(),
+        cancelled_any: false,
+    };
+    for found in matches {
+        let rule = &rules.kinds[found.kind];
+        let grows = rule.max_weight > rule.weight;
+        let earlier_kept = kept.first[found.kind]
+            .as_ref()
+            .is_some_and(|r| r.start <= found.range.start);
+        if earlier_kept && !grows {
+            continue;
+        }
+        if cues.cancels(text, &found.range, rule.request) {
+            kept.cancelled_any = true;
+            continue;
+        }
+        if grows {
+            kept.growing.push((found.kind, found.range.clone()));
+        }
+        if !earlier_kept {
+            kept.first[found.kind] = Some(found.range);
+        }
+    }
+    kept
+}
+
+/// The weight of a kind in one message: its weight, plus one for each further match of it in
+/// another place with other words, up to its `max_weight` ("日结" + "动动手指" + "宝妈" are three
+/// lures; "工资日结" is one, however its parts overlap).
+fn grown_weight(
+    rule: &KindRule,
+    kind: usize,
+    growing: &[(usize, Range<usize>)],
+    normalized: &str,
+) -> u32 {
+    if rule.max_weight <= rule.weight {
+        return rule.weight;
+    }
+    let mut places: Vec<&Range<usize>> = growing
+        .iter()
+        .filter(|(k, _)| *k == kind)
+        .map(|(_, range)| range)
+        .collect();
+    // Longest first at each position, so a phrase inside a longer one is not counted again.
+    places.sort_by_key(|range| (range.start, std::cmp::Reverse(range.end)));
+    let mut counted: Vec<&Range<usize>> = Vec::new();
+    for range in places {
+        let overlaps = counted.last().is_some_and(|last| range.start < last.end);
+        let words = normalized.get(range.clone()).unwrap_or("");
+        // The same words again, or part of them ("日结" after "工资日结"), are not a new lure.
+        let repeated = counted.iter().any(|seen| {
+            let seen = normalized.get((*seen).clone()).unwrap_or("");
+            seen.contains(words) || words.contains(seen)
+        });
+        if !overlaps && !repeated {
+            counted.push(range);
+        }
+    }
+    let further = u32::try_from(counted.len().saturating_sub(1)).unwrap_or(u32::MAX);
+    rule.weight.saturating_add(further).min(rule.max_weight)
 }
 
 #[cfg(test)]

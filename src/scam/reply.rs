@@ -1,6 +1,8 @@
 //! Rendering a [`Verdict`]: the plain-text reply (short enough to forward back into a family
 //! chat), one JSON line for batch use, and the pieces the bot lays out in its own markup.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use super::{Flag, Risk, Verdict};
@@ -55,8 +57,11 @@ fn headline(verdict: &Verdict) -> String {
 /// The reply as plain text: level, likely type, quoted red flags, what to do.
 pub fn plain_reply(verdict: &Verdict) -> String {
     let parts = verdict.parts();
-    let mut out = format!(
-        "{} 风险：{} · {}\n",
+    let mut out = String::with_capacity(256 + parts.advice.len());
+    // Writing into a String cannot fail.
+    let _ = writeln!(
+        out,
+        "{} 风险：{} · {}",
         parts.risk_emoji, parts.risk_label, parts.headline
     );
     if !parts.flags.is_empty() {
@@ -66,10 +71,11 @@ pub fn plain_reply(verdict: &Verdict) -> String {
             "可疑之处：\n"
         });
         for (label, quote) in &parts.flags {
-            out.push_str(&format!("• {label}：「{quote}」\n"));
+            let _ = writeln!(out, "• {label}：「{quote}」");
         }
     }
-    out.push_str(&format!("建议：{}", parts.advice));
+    out.push_str("建议：");
+    out.push_str(parts.advice);
     out
 }
 
@@ -82,17 +88,29 @@ struct JsonLine<'a> {
     reply: String,
 }
 
+impl<'a> JsonLine<'a> {
+    fn new(verdict: &'a Verdict) -> Self {
+        JsonLine {
+            risk: verdict.risk,
+            types: &verdict.types,
+            flags: &verdict.flags,
+            advice: &verdict.advice,
+            reply: plain_reply(verdict),
+        }
+    }
+}
+
 /// One JSON object on one line:
 /// `{"risk": "high"|"medium"|"low", "types": [...], "flags": [{kind, label, quote}], "advice": str, "reply": str}`.
 pub fn json_line(verdict: &Verdict) -> String {
-    let line = JsonLine {
-        risk: verdict.risk,
-        types: &verdict.types,
-        flags: &verdict.flags,
-        advice: &verdict.advice,
-        reply: plain_reply(verdict),
-    };
     // Serialising plain strings and enums cannot fail; fall back to a minimal object anyway.
-    serde_json::to_string(&line)
+    serde_json::to_string(&JsonLine::new(verdict))
         .unwrap_or_else(|_| format!(r#"{{"risk":"{:?}"}}"#, verdict.risk).to_lowercase())
+}
+
+/// Writes [`json_line`] and a newline straight into `out` (no intermediate string), for batch
+/// output. Fails only when `out` does.
+pub fn write_json_line(mut out: impl std::io::Write, verdict: &Verdict) -> std::io::Result<()> {
+    serde_json::to_writer(&mut out, &JsonLine::new(verdict))?;
+    out.write_all(b"\n")
 }

@@ -9,6 +9,14 @@ use super::*;
 static SCANNER: LazyLock<Scanner> =
     LazyLock::new(|| Scanner::builtin().expect("built-in patterns load"));
 
+/// Asserts that every message is judged low risk, naming the first that is not.
+fn assert_each_is_low(messages: &[&str]) {
+    for message in messages {
+        let verdict = SCANNER.scan(message);
+        assert_eq!(verdict.risk, Risk::Low, "{message}: {verdict:?}");
+    }
+}
+
 fn kinds(verdict: &Verdict) -> Vec<&str> {
     verdict.flags.iter().map(|f| f.kind.as_str()).collect()
 }
@@ -46,7 +54,7 @@ fn asking_for_a_code_is_flagged_but_warning_about_it_is_not() {
 
 #[test]
 fn warning_context_cancels_flags_in_general() {
-    for message in [
+    assert_each_is_low(&[
         "公检法不会电话办案，遇到直接挂断",
         "凡是让你刷单的都是诈骗",
         "警方提醒：凡是要求转入安全账户的都是诈骗。",
@@ -54,10 +62,7 @@ fn warning_context_cancels_flags_in_general() {
         "千万不要下载陌生的会议软件，也不要开启屏幕共享",
         "切勿轻信稳赚不赔的投资",
         "谨防冒充领导借钱，一定要打电话核实",
-    ] {
-        let verdict = SCANNER.scan(message);
-        assert_eq!(verdict.risk, Risk::Low, "{message}: {verdict:?}");
-    }
+    ]);
 }
 
 #[test]
@@ -208,4 +213,69 @@ fn bad_pattern_files_report_path_and_line() {
     );
     let scanner = Scanner::from_yaml(&good, path).unwrap();
     assert_eq!(scanner.scan("来刷单吧").risk, Risk::Medium);
+}
+
+#[test]
+fn a_request_to_the_reader_survives_warning_words_that_name_the_sender() {
+    for message in [
+        // The sender's tag, a self-introduction, and the name of the app asked for.
+        "【国家反诈中心】您的账户涉嫌违规操作，请点击链接 http://gjfz-app.top 下载安全防护软件进行认证",
+        "这里是反诈中心，您名下的银行卡涉嫌洗钱，请配合调查，把资金转到我们指定的账户进行核查",
+        "【国家反诈中心】您的银行卡存在涉诈风险，即将被冻结，请立即下载反诈保护APP完成解冻",
+    ] {
+        let verdict = SCANNER.scan(message);
+        assert_ne!(verdict.risk, Risk::Low, "{message}: {verdict:?}");
+    }
+    let verdict = SCANNER.scan(
+        "【国家反诈中心】您的账户涉嫌违规操作，请点击链接 http://gjfz-app.top 下载安全防护软件",
+    );
+    assert!(kinds(&verdict).contains(&"download_app"), "{verdict:?}");
+    assert!(kinds(&verdict).contains(&"crime_accusation"), "{verdict:?}");
+}
+
+#[test]
+fn a_request_reported_or_quoted_in_a_warning_stays_cancelled() {
+    assert_each_is_low(&[
+        "请注意，骗子会让你下载会议软件并开启屏幕共享",
+        "骗子常说“请点击链接领取退款”，千万别点",
+        "如果有人让你点击链接下载APP，请立即挂断",
+        "请大家提高警惕：凡是自称国家反诈中心要你下载APP转账的，都是诈骗",
+        "【反诈提醒】冒充客服退款是常见诈骗，请勿点击链接",
+    ]);
+    // Asking people to install the real app is advice, not a scam: low on its own.
+    let advice = SCANNER.scan("国家反诈中心提醒：请下载国家反诈中心APP，开启来电预警");
+    assert_eq!(advice.risk, Risk::Low, "{advice:?}");
+}
+
+#[test]
+fn several_different_lures_weigh_more_than_one() {
+    let one = SCANNER.scan("工地招小工，日结工资300元，包吃住");
+    assert_eq!(one.risk, Risk::Low, "{one:?}");
+    let lure = |v: &Verdict| {
+        v.flags
+            .iter()
+            .find(|f| f.kind == "easy_money")
+            .map(|f| f.weight)
+    };
+    assert_eq!(lure(&one), Some(2));
+    // "工资日结" holds "日结": one lure, however the phrases overlap; a repeated word is one too.
+    assert_eq!(lure(&SCANNER.scan("饭店招服务员，工资日结，日结")), Some(2));
+
+    let two = SCANNER.scan("日结工资，每天在家动动手指");
+    assert_eq!(lure(&two), Some(3));
+    assert_eq!(two.risk, Risk::Medium, "{two:?}");
+    let many = SCANNER.scan("宝妈学生党看过来，手机就能做，日结200+，时间自由，零基础");
+    assert_eq!(lure(&many), Some(4), "capped at max_weight");
+}
+
+#[test]
+fn a_max_weight_below_the_weight_is_reported() {
+    let yaml = "advice: {high: h, medium: m, low: l, warning: w}\ntypes: []\npatterns:\n  - kind: a\n    label: A\n    weight: 3\n    max_weight: 2\n    phrases: [刷单]\n";
+    let err = Scanner::from_yaml(yaml, Path::new("p.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("p.yaml:4: pattern `a` has a max_weight"),
+        "{err}"
+    );
 }

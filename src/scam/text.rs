@@ -96,21 +96,24 @@ impl<'a> ScanText<'a> {
         let simplified = to_simplified(&half_width);
         // Traditional → simplified is character for character almost always; when it is not, the
         // simplified text is what we can point into.
-        let (display, pairs): (Cow<'a, str>, Vec<(usize, usize, char)>) =
-            if simplified.chars().count() == capped.chars().count() {
-                let pairs = capped
+        let chars = simplified.chars().count();
+        let mut pairs: Vec<(usize, usize, char)> = Vec::with_capacity(chars);
+        let display: Cow<'a, str> = if chars == capped.chars().count() {
+            pairs.extend(
+                capped
                     .char_indices()
                     .zip(simplified.chars())
-                    .map(|((at, original), c)| (at, at + original.len_utf8(), c))
-                    .collect();
-                (Cow::Borrowed(capped), pairs)
-            } else {
-                let pairs = simplified
+                    .map(|((at, original), c)| (at, at + original.len_utf8(), c)),
+            );
+            Cow::Borrowed(capped)
+        } else {
+            pairs.extend(
+                simplified
                     .char_indices()
-                    .map(|(at, c)| (at, at + c.len_utf8(), c))
-                    .collect();
-                (Cow::Owned(simplified), pairs)
-            };
+                    .map(|(at, c)| (at, at + c.len_utf8(), c)),
+            );
+            Cow::Owned(simplified)
+        };
         let mut text = ScanText {
             normalized: String::with_capacity(capped.len()),
             display,
@@ -190,6 +193,32 @@ impl<'a> ScanText<'a> {
             .filter(|b| b.sentence || !sentence)
             .find(|b| b.at >= pos)
             .map_or(self.normalized.len(), |b| b.at)
+    }
+
+    /// Whether a byte range of the normalised text lies inside a 【…】 tag, where messages put
+    /// their sender's name ("【国家反诈中心】", "【某某银行】").
+    pub fn inside_tag(&self, range: &Range<usize>) -> bool {
+        let (Some(before), Some(after)) = (
+            self.normalized.get(..range.start),
+            self.normalized.get(range.end..),
+        ) else {
+            return false;
+        };
+        let opened = before
+            .rfind('【')
+            .is_some_and(|open| !before[open..].contains('】'));
+        let closed = after
+            .find('】')
+            .is_some_and(|close| !after[..close].contains('【'));
+        opened && closed
+    }
+
+    /// Whether the character just before byte `pos` of the normalised text opens a quotation.
+    pub fn opens_quote_before(&self, pos: usize) -> bool {
+        self.normalized
+            .get(..pos)
+            .and_then(|before| before.chars().next_back())
+            .is_some_and(|c| matches!(c, '“' | '"' | '「' | '『' | '‘'))
     }
 
     /// The display text behind a byte range of the normalised text.
