@@ -2,19 +2,26 @@
 //! order, with the work spread over several threads.
 //!
 //! A reader thread hands numbered lines to the workers; the calling thread writes the results
-//! back in order. Output is flushed whenever no further result is ready, so a program that
-//! writes one question and waits for its answer is served at once, while a large batch is
-//! written in big chunks.
+//! back in order. Output is flushed whenever every line read so far has been answered, so a
+//! program that writes one question and waits for its answer is served at once, while a large
+//! batch (read far ahead of the answers) is written in big chunks.
 
 use std::collections::BTreeMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::sync::mpsc::{self, TryRecvError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-/// Lines waiting for a worker, per worker: enough to keep every worker busy, few enough that a
+/// Lines handed over at once when more are already waiting: passing each line alone between
+/// threads costs more than answering it.
+const CHUNK: usize = 32;
+/// Chunks waiting for a worker, per worker: enough to keep every worker busy, few enough that a
 /// huge input is not read into memory ahead of the answers.
-const QUEUE_PER_WORKER: usize = 64;
+const QUEUE_PER_WORKER: usize = 4;
+
+/// Numbered lines, or their results.
+type Chunk = Vec<(u64, String)>;
 
 /// The number of worker threads to use when the user does not say: one per core.
 pub fn default_workers() -> usize {
@@ -35,9 +42,13 @@ where
     F: Fn(&str) -> String + Send + Sync + 'static,
 {
     let workers = workers.max(1);
-    let (job_sender, jobs) = mpsc::sync_channel::<(u64, String)>(workers * QUEUE_PER_WORKER);
-    let (result_sender, results) = mpsc::channel::<(u64, String)>();
-    let reader = thread::spawn(move || read_lines(input, &job_sender));
+    let (job_sender, jobs) = mpsc::sync_channel::<Chunk>(workers * QUEUE_PER_WORKER);
+    let (result_sender, results) = mpsc::channel::<Chunk>();
+    let lines_read = Arc::new(AtomicU64::new(0));
+    let reader = {
+        let lines_read = Arc::clone(&lines_read);
+        thread::spawn(move || read_lines(input, &job_sender, &lines_read))
+    };
     let jobs = Arc::new(Mutex::new(jobs));
     let handle = Arc::new(handle);
     for _ in 0..workers {
@@ -51,8 +62,12 @@ where
                     .lock()
                     .map_err(|_| ())
                     .and_then(|jobs| jobs.recv().map_err(|_| ()));
-                let Ok((number, line)) = job else { return };
-                if results.send((number, handle(&line))).is_err() {
+                let Ok(lines) = job else { return };
+                let answered = lines
+                    .into_iter()
+                    .map(|(number, line)| (number, handle(&line)))
+                    .collect();
+                if results.send(answered).is_err() {
                     return;
                 }
             }
@@ -62,27 +77,21 @@ where
 
     let mut ready = BTreeMap::new();
     let mut next = 0u64;
-    loop {
+    while let Ok(chunk) = results.recv() {
+        ready.extend(chunk);
+        let mut wrote = false;
         while let Some(result) = ready.remove(&next) {
             if writeln!(output, "{result}").is_err() {
                 return Ok(());
             }
             next += 1;
+            wrote = true;
         }
-        let (number, result) = match results.try_recv() {
-            Ok(received) => received,
-            Err(TryRecvError::Empty) => {
-                if output.flush().is_err() {
-                    return Ok(());
-                }
-                match results.recv() {
-                    Ok(received) => received,
-                    Err(_) => break,
-                }
-            }
-            Err(TryRecvError::Disconnected) => break,
-        };
-        ready.insert(number, result);
+        // Nothing read is waiting for an answer: whoever sent the input may be waiting for
+        // this output. (A line read just now only costs an early flush.)
+        if wrote && next >= lines_read.load(Ordering::Acquire) && output.flush().is_err() {
+            return Ok(());
+        }
     }
     // Every worker has stopped: what is left follows a line no worker answered (it panicked).
     for result in ready.into_values() {
@@ -98,11 +107,18 @@ where
         .unwrap_or_else(|_| Err(io::Error::other("the input reader stopped unexpectedly")))
 }
 
-/// Sends each line of `input` with its number; stops at the end of the input, on a read error
-/// (returned), or when nobody takes lines any more.
-fn read_lines(input: impl Read, jobs: &mpsc::SyncSender<(u64, String)>) -> io::Result<()> {
+/// Sends the lines of `input` with their numbers, in chunks, counting them in `lines_read`;
+/// stops at the end of the input, on a read error (returned), or when nobody takes lines any
+/// more. A chunk goes out as soon as no further complete line is already buffered, so a line
+/// typed alone is answered alone.
+fn read_lines(
+    input: impl Read,
+    jobs: &mpsc::SyncSender<Chunk>,
+    lines_read: &AtomicU64,
+) -> io::Result<()> {
     let mut reader = BufReader::new(input);
     let mut line = Vec::new();
+    let mut chunk = Chunk::new();
     for number in 0.. {
         line.clear();
         if reader.read_until(b'\n', &mut line)? == 0 {
@@ -111,8 +127,15 @@ fn read_lines(input: impl Read, jobs: &mpsc::SyncSender<(u64, String)>) -> io::R
         let text = String::from_utf8_lossy(&line)
             .trim_end_matches(['\n', '\r'])
             .to_string();
-        if jobs.send((number, text)).is_err() {
-            break;
+        chunk.push((number, text));
+        if chunk.len() < CHUNK && reader.buffer().contains(&b'\n') {
+            continue;
+        }
+        // Counted before they are sent, so the writer never thinks everything is answered
+        // while lines are on their way.
+        lines_read.store(number + 1, Ordering::Release);
+        if jobs.send(std::mem::take(&mut chunk)).is_err() {
+            return Ok(());
         }
     }
     Ok(())

@@ -190,7 +190,7 @@ fn ask(
             render::plain(&answer)
         }
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if question.trim().is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         // Batch mode: one question per line, answered on every core, in input order.
         let workers = jobs.map_or_else(crate::batch::default_workers, usize::from);
