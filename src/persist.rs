@@ -455,4 +455,21 @@ mod tests {
             engine.answer("拦截了多少涉诈电话")
         );
     }
+
+    #[test]
+    fn a_damaged_corpus_file_means_no_snapshot_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = IndexStore::in_data_dir(dir.path());
+        let cache = cache_with(&[("a.md", "拦截涉诈电话19.5亿次。")]);
+        store.build_and_save(&cache, SystemTime::now()).unwrap();
+        let corpus = store.dir().join(cache.fingerprint()).join(CORPUS_FILE);
+        let bytes = std::fs::read(&corpus).unwrap();
+        std::fs::write(&corpus, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(store.load_snapshot().is_none(), "half a corpus is ignored");
+        std::fs::remove_file(&corpus).unwrap();
+        assert!(
+            store.load_snapshot().is_none(),
+            "a missing corpus is ignored"
+        );
+    }
 }
