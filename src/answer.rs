@@ -245,11 +245,6 @@ impl Corpus {
         &self.documents
     }
 
-    /// The passage texts as searched, passage `i` at `i`: what the search index holds.
-    pub fn passage_keys(&self) -> &[String] {
-        &self.passage_keys
-    }
-
     /// Figures in headline order: newest article first, then in reading order.
     /// Within an article, short labels (a clear "what") and big counts come first: "拦截涉诈电话
     /// 19.5亿次" makes a better headline than "下发会议纪要两次".
@@ -449,12 +444,13 @@ impl Engine {
             answer.suggestions = self.suggestions(3);
             return answer;
         }
-        let stats = self.index.question_stats();
-        let standings = self.standings(&analysis.terms);
-        let weights = self.term_weights(&stats, &analysis.terms, &standings);
-        let finders = TermFinders::new(&analysis.terms);
-        let ranked_passages = self.rank_passages(&stats, &analysis.terms, &finders, &weights);
-        let ranked_figures = self.rank_figures(&analysis, &finders, &weights, &ranked_passages);
+        let Ranking {
+            standings,
+            finders,
+            passages: ranked_passages,
+            figures: ranked_figures,
+            ..
+        } = self.rank(&analysis);
 
         // A hit that shares only everyday words with the question (see [`Lexicon::standing`])
         // ("中国" in 中国人民银行 for "中国有多少人口") is a coincidence, not an answer. (A word
@@ -521,23 +517,19 @@ impl Engine {
     pub fn explain(&self, question: &str) -> String {
         let normalized = normalize_question(question);
         let analysis = analyze(&normalized, &self.lexicon);
-        let stats = self.index.question_stats();
-        let standings = self.standings(&analysis.terms);
-        let weights = self.term_weights(&stats, &analysis.terms, &standings);
+        let ranking = self.rank(&analysis);
         let mut out = format!(
             "normalised: {normalized}\nwants figure: {}  unit: {:?}  year: {:?}\n",
             analysis.wants_figure, analysis.unit, analysis.year
         );
-        for (term, weight) in analysis.terms.iter().zip(&weights) {
+        for (term, weight) in analysis.terms.iter().zip(&ranking.weights) {
             out.push_str(&format!(
                 "  term {} (weight {weight:.2}) ~ {}\n",
                 term.text,
                 term.alternatives.join(" ")
             ));
         }
-        let finders = TermFinders::new(&analysis.terms);
-        let passages = self.rank_passages(&stats, &analysis.terms, &finders, &weights);
-        for p in passages.iter().take(5) {
+        for p in ranking.passages.iter().take(5) {
             out.push_str(&format!(
                 "  passage {:.2} (coverage {:.2}): {}\n",
                 p.score,
@@ -545,11 +537,7 @@ impl Engine {
                 crate::render::quote(&self.passages[p.passage].text, 40)
             ));
         }
-        for f in self
-            .rank_figures(&analysis, &finders, &weights, &passages)
-            .iter()
-            .take(5)
-        {
+        for f in ranking.figures.iter().take(5) {
             let figure = &self.figures[f.figure].figure;
             out.push_str(&format!(
                 "  figure {:.2} (confidence {:.2}): {} = {}\n",
@@ -559,16 +547,29 @@ impl Engine {
         out
     }
 
-    /// Each term's weight: its own weight times its rarity in the corpus (IDF). A word the corpus
-    /// has never seen gets the highest rarity, so questions about other things score low.
-    /// How each question word stands in everyday Chinese (see [`Lexicon::standing`]).
-    fn standings(&self, terms: &[QueryTerm]) -> Vec<WordStanding> {
-        terms
+    /// Weighs the question's words and ranks candidate passages and figures for them.
+    fn rank(&self, analysis: &QuestionAnalysis) -> Ranking {
+        let terms = &analysis.terms;
+        let stats = self.index.question_stats();
+        let standings: Vec<WordStanding> = terms
             .iter()
             .map(|t| self.lexicon.standing(&t.text))
-            .collect()
+            .collect();
+        let weights = self.term_weights(&stats, terms, &standings);
+        let finders = TermFinders::new(terms);
+        let passages = self.rank_passages(&stats, terms, &finders, &weights);
+        let figures = self.rank_figures(analysis, &finders, &weights, &passages);
+        Ranking {
+            standings,
+            weights,
+            finders,
+            passages,
+            figures,
+        }
     }
 
+    /// Each term's weight: its own weight times its rarity in the corpus (IDF). A word the corpus
+    /// has never seen gets the highest rarity, so questions about other things score low.
     fn term_weights(
         &self,
         stats: &QuestionStats<'_>,
@@ -941,6 +942,16 @@ impl LexiconFiles {
         }
         (files, problems)
     }
+}
+
+/// How the engine reads one question: its words' standing and weights, their substring
+/// finders, and the candidates best first.
+struct Ranking {
+    standings: Vec<WordStanding>,
+    weights: Vec<f32>,
+    finders: TermFinders,
+    passages: Vec<RankedPassage>,
+    figures: Vec<RankedFigure>,
 }
 
 struct RankedPassage {

@@ -159,7 +159,7 @@ pub fn quoted_terms(text: &str) -> Vec<String> {
     out
 }
 
-/// How a word stands in everyday Chinese: see [`Lexicon::rarity`] and [`Lexicon::is_specific`].
+/// How a word stands in everyday Chinese: see [`Lexicon::standing`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WordStanding {
     pub rarity: f32,
@@ -231,13 +231,9 @@ impl Lexicon {
         (((log_rarity - COMMON) / (RARE - COMMON)) as f32).clamp(0.1, 1.0)
     }
 
-    /// Whether a word ties a question to the subject of the knowledge: a word of the maintainers'
-    /// vocabulary (dictionary or synonym file), or one that is rare in everyday Chinese.
-    pub fn is_specific(&self, word: &str) -> bool {
-        self.standing(word).specific
-    }
-
-    /// A word's rarity and whether it is specific, with one dictionary lookup for both.
+    /// A word's rarity ([`Lexicon::rarity`]) and whether it is specific: whether it ties a
+    /// question to the subject of the knowledge, being a word of the maintainers' vocabulary
+    /// (dictionary or synonym file) or rare in everyday Chinese. One dictionary lookup for both.
     pub fn standing(&self, word: &str) -> WordStanding {
         // Domain words have rarity 1.0, so the rarity test covers the dictionary too.
         let rarity = self.rarity(word);

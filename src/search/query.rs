@@ -222,11 +222,6 @@ pub struct QueryTerm {
 }
 
 impl QueryTerm {
-    /// Whether `text` contains this word or one of its alternatives.
-    pub fn found_in(&self, text: &str) -> bool {
-        text.contains(&self.text) || self.alternatives.iter().any(|a| text.contains(a.as_str()))
-    }
-
     /// Every form of the word: itself first, then its alternatives.
     pub fn forms(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.text.as_str()).chain(self.alternatives.iter().map(String::as_str))
@@ -268,8 +263,7 @@ impl TermFinders {
         self.per_term.iter().flatten()
     }
 
-    /// Whether `text` contains term number `term` in one of its forms
-    /// (as [`QueryTerm::found_in`]).
+    /// Whether `text` contains term number `term` itself or one of its alternatives.
     pub fn found(&self, term: usize, text: &str) -> bool {
         self.per_term.get(term).is_some_and(|forms| {
             forms
@@ -437,7 +431,6 @@ mod tests {
         let a = analyze("2021年骗子电话有多少", &lexicon());
         assert_eq!(a.year.as_deref(), Some("2021"));
         let scam = a.terms.iter().find(|t| t.text == "骗子").unwrap();
-        assert!(scam.found_in("拦截涉诈电话"));
         let finders = TermFinders::new(std::slice::from_ref(scam));
         assert!(finders.found(0, "拦截涉诈电话"));
         assert!(!finders.found(0, "今天天气不错"));
