@@ -73,10 +73,15 @@ pub struct CachedArticle {
 }
 
 impl CachedArticle {
-    pub fn new(hash: String, document: Document, warnings: Vec<FileProblem>) -> Self {
+    pub fn new(
+        hash: String,
+        stamp: Option<FileStamp>,
+        document: Document,
+        warnings: Vec<FileProblem>,
+    ) -> Self {
         Self {
             hash,
-            stamp: None,
+            stamp,
             document,
             warnings: warnings.into_iter().map(|w| (w.line, w.message)).collect(),
         }
@@ -412,7 +417,7 @@ mod tests {
             let (document, _) = crate::knowledge::parse_document(path, text.as_bytes()).unwrap();
             cache.articles.insert(
                 path.to_string(),
-                CachedArticle::new(content_hash(text.as_bytes()), document, Vec::new()),
+                CachedArticle::new(content_hash(text.as_bytes()), None, document, Vec::new()),
             );
         }
         cache

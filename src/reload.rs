@@ -403,10 +403,7 @@ fn refresh_cache(
             .filter(|c| stamp.is_some() && c.stamp == stamp)
         {
             // Same size and modification time as when it had this hash: not read again.
-            report
-                .problems
-                .extend(cached.warnings().map(|w| w.at(&path)));
-            present.insert(relative);
+            keep_unchanged(cached, &path, relative, &mut present, &mut report);
             continue;
         }
         let bytes = match std::fs::read(&path) {
@@ -422,10 +419,7 @@ fn refresh_cache(
         let hash = content_hash(&bytes);
         if let Some(cached) = cache.articles.get_mut(&relative).filter(|c| c.hash == hash) {
             cached.stamp = stamp;
-            report
-                .problems
-                .extend(cached.warnings().map(|w| w.at(&path)));
-            present.insert(relative);
+            keep_unchanged(cached, &path, relative, &mut present, &mut report);
             continue;
         }
         report.reparsed += 1;
@@ -434,8 +428,7 @@ fn refresh_cache(
                 report
                     .problems
                     .extend(warnings.iter().cloned().map(|w| w.at(&path)));
-                let mut article = CachedArticle::new(hash, document, warnings);
-                article.stamp = stamp;
+                let article = CachedArticle::new(hash, stamp, document, warnings);
                 cache.articles.insert(relative.clone(), article);
                 present.insert(relative);
             }
@@ -467,6 +460,20 @@ fn refresh_cache(
 }
 
 /// Records the problem of a file that cannot be used now; its cached version, if any, stays.
+/// An article whose file has not changed: served as cached, with the warnings it had.
+fn keep_unchanged(
+    cached: &CachedArticle,
+    path: &Path,
+    relative: String,
+    present: &mut BTreeSet<String>,
+    report: &mut ReloadReport,
+) {
+    report
+        .problems
+        .extend(cached.warnings().map(|w| w.at(path)));
+    present.insert(relative);
+}
+
 fn keep_last_good(
     cache: &KnowledgeCache,
     relative: &str,
