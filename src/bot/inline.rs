@@ -2,7 +2,7 @@
 //! answer cards; an empty query offers headline figures. Results are cached per query.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use teloxide::payloads::setters::*;
@@ -33,26 +33,36 @@ pub struct InlineCache {
 
 #[derive(Debug, Default)]
 struct CacheEntries {
-    cards: HashMap<(usize, String), (Instant, Vec<InlineQueryResult>)>,
+    cards: HashMap<(usize, String), CachedCards>,
     order: VecDeque<(usize, String)>,
 }
 
+/// The cards of one (engine address, query).
+#[derive(Debug)]
+struct CachedCards {
+    at: Instant,
+    /// Keeps the engine's allocation from being reused while the entry lives, so a later engine
+    /// can never get the same address (the key) and be served an older engine's cards.
+    _engine: Weak<Engine>,
+    cards: Vec<InlineQueryResult>,
+}
+
 impl InlineCache {
-    /// The cached cards for `query`, or `build` them and cache them.
+    /// The cached cards of `engine` for `query`, or `build` them and cache them.
     pub fn get_or_build(
         &self,
-        generation: usize,
+        engine: &Arc<Engine>,
         query: &str,
         build: impl FnOnce() -> Vec<InlineQueryResult>,
     ) -> Vec<InlineQueryResult> {
-        let key = (generation, query.to_string());
+        let key = (Arc::as_ptr(engine) as usize, query.to_string());
         let ttl = Duration::from_secs(u64::from(CACHE_SECONDS));
         {
             let entries = self.lock();
-            if let Some((at, cards)) = entries.cards.get(&key)
-                && at.elapsed() < ttl
+            if let Some(cached) = entries.cards.get(&key)
+                && cached.at.elapsed() < ttl
             {
-                return cards.clone();
+                return cached.cards.clone();
             }
         }
         // Built outside the lock: other queries need not wait for this search.
@@ -60,7 +70,14 @@ impl InlineCache {
         let mut entries = self.lock();
         if entries
             .cards
-            .insert(key.clone(), (Instant::now(), cards.clone()))
+            .insert(
+                key.clone(),
+                CachedCards {
+                    at: Instant::now(),
+                    _engine: Arc::downgrade(engine),
+                    cards: cards.clone(),
+                },
+            )
             .is_none()
         {
             entries.order.push_back(key);
@@ -137,9 +154,8 @@ pub async fn on_inline_query<R: TelegramApi>(
     state: Arc<AppState>,
 ) -> Result<(), HandlerError> {
     let engine = state.engine.load_full();
-    let generation = Arc::as_ptr(&engine) as usize;
     let text: String = query.query.trim().chars().take(256).collect();
-    let cards = state.inline_cache.get_or_build(generation, &text, || {
+    let cards = state.inline_cache.get_or_build(&engine, &text, || {
         inline_cards(&engine, me.username(), &text)
     });
     bot.answer_inline_query(query.id.clone(), cards)
