@@ -20,7 +20,7 @@ use crate::bot::tips::china_time;
 use crate::bot::{AppState, TelegramApi};
 use crate::knowledge::Problem;
 use crate::reload::LiveKnowledge;
-use crate::render::telegram::{MESSAGE_LIMIT, escape_html};
+use crate::render::telegram::{escape_html, truncate_html};
 use crate::scam::{PatternError, Scanner};
 
 /// At most this many problems are listed in one reply; the rest are counted.
@@ -121,7 +121,7 @@ pub async fn reload_html(state: &AppState) -> String {
         Ok(scanner) => state.scanner.store(std::sync::Arc::new(scanner)),
         Err(err) => html.push_str(&scanner_kept_html(&err)),
     }
-    trim_to_message(html)
+    truncate_html(&html)
 }
 
 /// `/reload` through the live knowledge, then the scanner as without it.
@@ -147,7 +147,7 @@ async fn reload_live_html(state: &AppState, live: &LiveKnowledge) -> String {
         Ok(Err(err)) => html.push_str(&scanner_kept_html(&err)),
         Err(err) => tracing::error!("loading the scam patterns failed: {err}"),
     }
-    trim_to_message(html)
+    truncate_html(&html)
 }
 
 fn scanner_kept_html(err: &PatternError) -> String {
@@ -174,7 +174,7 @@ pub async fn forward_problems<R: TelegramApi>(
             }
             Err(broadcast::error::RecvError::Closed) => return,
         };
-        let html = trim_to_message(format!(
+        let html = truncate_html(&format!(
             "⚠️ <b>知识库有新问题</b>（有问题的文件仍用上一个正确版本）{}",
             problems_html(&batch)
         ));
@@ -218,7 +218,7 @@ pub async fn knowledge_report(state: &AppState) -> String {
     if let Err(err) = loaded.scanner {
         html.push_str(&format!("\n<code>{}</code>", escape_html(&err.to_string())));
     }
-    trim_to_message(html)
+    truncate_html(&html)
 }
 
 /// The problems as `path:line: message` lines in a `<pre>` block, at most [`PROBLEMS_SHOWN`].
@@ -240,15 +240,6 @@ fn problems_html(problems: &[Problem]) -> String {
         html.push_str(&format!("\n……另有 {} 个", problems.len() - PROBLEMS_SHOWN));
     }
     html
-}
-
-/// One message's worth: the first part of the split HTML (split keeps tags balanced).
-fn trim_to_message(html: String) -> String {
-    let mut parts = crate::render::telegram::split_html(&html, MESSAGE_LIMIT);
-    if parts.len() <= 1 {
-        return html;
-    }
-    parts.swap_remove(0)
 }
 
 #[cfg(test)]

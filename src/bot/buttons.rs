@@ -59,14 +59,7 @@ async fn press<R: TelegramApi>(
             let Some(message) = query.regular_message() else {
                 return Ok(Some(text::BUTTON_EXPIRED));
             };
-            let target = ReplyTarget {
-                chat: message.chat.id,
-                thread: message
-                    .is_topic_message
-                    .then_some(message.thread_id)
-                    .flatten(),
-                reply_to: Some(message.id),
-            };
+            let target = ReplyTarget::to(message, true);
             send_html(bot, target, &paragraph_html(&context), None).await?;
             Ok(None)
         }
