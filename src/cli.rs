@@ -1,6 +1,6 @@
 //! The command line: one subcommand per job, each a thin wiring of library modules.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -106,11 +106,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `scan`: patterns from `<knowledge>/scam-patterns.yaml`, else the built-in ones.
 fn scan(knowledge: &std::path::Path, json: bool, message: &str) -> anyhow::Result<ExitCode> {
     let scanner = crate::scam::Scanner::for_knowledge(knowledge)?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if message.is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        // Batch mode: one message per line, one JSON line out each.
-        for_each_stdin_line("reading messages from stdin", |out, text| {
-            crate::scam::write_json_line(out, &scanner.scan(text))
-        })?;
+        // Batch mode: one message per line, one JSON line out each, in input order.
+        crate::batch::map_lines(
+            std::io::stdin(),
+            &mut out,
+            crate::batch::default_workers(),
+            move |text| crate::scam::json_line(&scanner.scan(text)),
+        )
+        .context("reading messages from stdin")?;
     } else {
         let verdict = scanner.scan(message);
         let rendered = if json {
@@ -118,8 +123,6 @@ fn scan(knowledge: &std::path::Path, json: bool, message: &str) -> anyhow::Resul
         } else {
             crate::scam::plain_reply(&verdict)
         };
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
         let _ = writeln!(out, "{rendered}").and_then(|()| out.flush());
     }
     Ok(ExitCode::SUCCESS)
@@ -161,9 +164,7 @@ fn run_bot(knowledge: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 
 fn feedback(limit: usize) -> anyhow::Result<ExitCode> {
     load_dotenv()?;
-    let data_dir = std::env::var_os("DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .map_or_else(|| PathBuf::from("data"), PathBuf::from);
+    let data_dir = config::data_dir(None);
     let database_url = std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty());
     let report = tokio_runtime()?.block_on(async {
         let store = crate::store::Store::open(&data_dir, database_url.as_deref()).await?;
@@ -200,41 +201,6 @@ fn ask(
         let _ = writeln!(out, "{}", reply(question)).and_then(|()| out.flush());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// How much of stdin is read at once in batch mode.
-const STDIN_BUFFER_BYTES: usize = 64 * 1024;
-
-/// Batch mode: calls `handle` with each stdin line (line ending removed, invalid UTF-8 replaced
-/// rather than fatal) and a buffered stdout to answer on. Stops quietly when writing fails: stdout
-/// was closed (e.g. piped into `head`).
-///
-/// The answers are flushed whenever no complete line is waiting in stdin's buffer, just before
-/// reading would block: a file or a fast pipe is answered in large writes, while a program that
-/// sends one line and waits for its answer gets it at once. Everything is flushed at end of input.
-fn for_each_stdin_line(
-    reading: &'static str,
-    mut handle: impl FnMut(&mut dyn Write, &str) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    // Our own buffer (not only stdin's) so we can see whether another line is already waiting.
-    let mut reader = std::io::BufReader::with_capacity(STDIN_BUFFER_BYTES, std::io::stdin().lock());
-    let mut line = Vec::new();
-    loop {
-        if !reader.buffer().contains(&b'\n') && out.flush().is_err() {
-            return Ok(());
-        }
-        line.clear();
-        if reader.read_until(b'\n', &mut line).context(reading)? == 0 {
-            let _ = out.flush();
-            return Ok(());
-        }
-        let text = String::from_utf8_lossy(&line);
-        if handle(&mut out, text.trim_end_matches(['\n', '\r'])).is_err() {
-            return Ok(());
-        }
-    }
 }
 
 /// `check` (in memory) or `index` (persisted under `data_dir`): loads the knowledge with a

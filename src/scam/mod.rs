@@ -34,7 +34,7 @@ use std::path::Path;
 use serde::Serialize;
 
 pub use patterns::PatternError;
-pub use reply::{VerdictParts, json_line, plain_reply, write_json_line};
+pub use reply::{VerdictParts, json_line, plain_reply};
 pub use text::MAX_SCAN_CHARS;
 pub use tips::TipCard;
 

@@ -107,10 +107,3 @@ pub fn json_line(verdict: &Verdict) -> String {
     serde_json::to_string(&JsonLine::new(verdict))
         .unwrap_or_else(|_| format!(r#"{{"risk":"{:?}"}}"#, verdict.risk).to_lowercase())
 }
-
-/// Writes [`json_line`] and a newline straight into `out` (no intermediate string), for batch
-/// output. Fails only when `out` does.
-pub fn write_json_line(mut out: impl std::io::Write, verdict: &Verdict) -> std::io::Result<()> {
-    serde_json::to_writer(&mut out, &JsonLine::new(verdict))?;
-    out.write_all(b"\n")
-}
