@@ -10,22 +10,26 @@ use std::path::Path;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use chrono::Datelike;
 
-use crate::figures::{Figure, extract_figures};
-use crate::knowledge::{Document, Passage, Problem, split_passages};
-use crate::normalize::{normalize_question, to_half_width, to_simplified};
+use crate::corpus::{Article, ArticleMeta, IndexedFigure};
+use crate::figures::Figure;
+use crate::knowledge::{Document, Passage, Problem};
+use crate::normalize::normalize_question;
 use crate::search::lexicon::{
     DICTIONARY_FILE, Lexicon, SYNONYMS_FILE, Synonyms, WordStanding, parse_dictionary,
-    quoted_terms as quoted_terms_of,
 };
 use crate::search::query::{QueryTerm, QuestionAnalysis, TermFinders, UnitClass, analyze};
 use crate::search::tokenizer::bigrams;
-use crate::search::{IndexError, QuestionStats, SearchIndex, WeightedTerm};
+use crate::search::{
+    IndexError, PassageToIndex, QuestionStats, SearchIndex, WeightedTerm, passage_key,
+    split_passage_key,
+};
 
 /// Where a figure or passage comes from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -167,152 +171,36 @@ pub enum EngineError {
     Index(String),
 }
 
-/// A figure in the corpus, tied to the paragraph it comes from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct IndexedFigure {
-    figure: Figure,
-    doc: usize,
-    paragraph: usize,
-    /// Label and sentence as searched: simplified, lowercased.
-    label_key: String,
-    sentence_key: String,
+/// A passage or figure: its article (a position in the engine's articles) and its position in
+/// that article's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ItemRef {
+    article: u32,
+    local: u32,
 }
 
-/// Everything the engine derives from the documents before indexing: passages, figures and the
-/// terms the articles quote. Deriving it is most of the work of building an engine (figure
-/// extraction, script conversion), so [`crate::persist`] saves it beside the search index and a
-/// restart reads it back instead.
-#[derive(Serialize, Deserialize)]
-pub struct Corpus {
-    documents: Vec<Document>,
-    passages: Vec<Passage>,
-    /// Passage text as searched (simplified script, half-width, lowercased).
-    passage_keys: Vec<String>,
-    figures: Vec<IndexedFigure>,
-    /// Terms the articles quote (“断流”), as search keys: words for the segmenter.
-    quoted_terms: Vec<String>,
-    /// Figure ids in headline order (see [`Corpus::headline_order`]), the first few hundred.
-    headlines: Vec<usize>,
-}
-
-/// How many figures of the headline order are kept: enough for a few distinct labels.
+/// How many figures of the headline order are looked at for headlines and suggestions.
 const HEADLINES_KEPT: usize = 500;
-
-impl Corpus {
-    /// Splits the documents into passages, extracts their figures and search keys (the
-    /// documents keep their order: corpus positions are search index ids).
-    pub fn derive(documents: Vec<Document>) -> Corpus {
-        let mut quoted_terms = Vec::new();
-        let mut passages = Vec::new();
-        let mut figures = Vec::new();
-        for (doc_index, document) in documents.iter().enumerate() {
-            passages.extend(split_passages(doc_index, document));
-            for (paragraph_index, paragraph) in document.paragraphs.iter().enumerate() {
-                quoted_terms.extend(
-                    quoted_terms_of(&paragraph.text)
-                        .iter()
-                        .map(|t| search_key(t)),
-                );
-                for figure in extract_figures(&paragraph.text, document.date) {
-                    figures.push(IndexedFigure {
-                        label_key: search_key(&figure.label),
-                        sentence_key: search_key(&figure.sentence),
-                        figure,
-                        doc: doc_index,
-                        paragraph: paragraph_index,
-                    });
-                }
-            }
-        }
-        // The segmenter learns them in this order, so keep the articles' order.
-        let mut seen = std::collections::HashSet::new();
-        quoted_terms.retain(|term| seen.insert(term.clone()));
-        let passage_keys = passages.iter().map(|p| search_key(&p.text)).collect();
-        let mut corpus = Corpus {
-            documents,
-            passages,
-            passage_keys,
-            figures,
-            quoted_terms,
-            headlines: Vec::new(),
-        };
-        corpus.headlines = corpus.headline_order();
-        corpus
-    }
-
-    /// The documents, in corpus order.
-    pub fn documents(&self) -> &[Document] {
-        &self.documents
-    }
-
-    /// Figures in headline order: newest article first, then in reading order.
-    /// Within an article, short labels (a clear "what") and big counts come first: "拦截涉诈电话
-    /// 19.5亿次" makes a better headline than "下发会议纪要两次".
-    fn headline_order(&self) -> Vec<usize> {
-        let key = |id: usize| {
-            let f = &self.figures[id];
-            let short = f.figure.label.chars().count() <= 8;
-            (
-                std::cmp::Reverse(self.documents[f.doc].date),
-                f.doc,
-                !short,
-                std::cmp::Reverse(OrderedNumber(f.figure.number)),
-                id,
-            )
-        };
-        let mut order: Vec<usize> = (0..self.figures.len()).collect();
-        // Only the first few are ever shown: select them, then sort those.
-        if order.len() > HEADLINES_KEPT {
-            order.select_nth_unstable_by_key(HEADLINES_KEPT, |&id| key(id));
-            order.truncate(HEADLINES_KEPT);
-        }
-        order.sort_by_cached_key(|&id| key(id));
-        order
-    }
-}
-
-/// A figure's number as a sort key, in [`f64::total_cmp`] order.
-struct OrderedNumber(f64);
-
-impl PartialEq for OrderedNumber {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other).is_eq()
-    }
-}
-
-impl Eq for OrderedNumber {}
-
-impl PartialOrd for OrderedNumber {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for OrderedNumber {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&other.0)
-    }
-}
 
 /// The answer engine. See the module docs.
 pub struct Engine {
-    documents: Vec<Document>,
-    passages: Vec<Passage>,
-    /// Passage text as searched (simplified script, half-width, lowercased).
-    passage_keys: Vec<String>,
-    figures: Vec<IndexedFigure>,
-    /// Figure ids in headline order (the first few hundred).
-    headlines: Vec<usize>,
-    /// Figures of each (document, paragraph), in text order.
-    figures_by_paragraph: HashMap<(usize, usize), Vec<usize>>,
-    /// Document index by [`ParagraphRef::doc_key`].
-    doc_by_key: HashMap<u32, usize>,
+    /// In path order.
+    articles: Vec<Arc<Article>>,
+    /// The position in `articles` of the article in each slot of the search index (see
+    /// [`crate::search::passage_key`]); `u32::MAX` for a slot no article holds.
+    article_by_slot: Vec<u32>,
+    /// Article position by [`ParagraphRef::doc_key`].
+    article_by_key: HashMap<u32, usize>,
+    /// Articles with figures, newest first (then in path order): where headlines come from.
+    headline_articles: Vec<u32>,
     lexicon: Lexicon,
     index: SearchIndex,
     /// [`form_frequency`] of every word of the maintainers' vocabulary, worked out at index time:
     /// questions are mostly made of these words and their synonyms.
     vocabulary_frequencies: HashMap<String, u64>,
-    headline_suggestions: Vec<String>,
+    /// Questions about the headline figures, worked out on first use (it reads articles).
+    headline_suggestions: OnceLock<Vec<String>>,
+    stats: Stats,
 }
 
 /// Minimum share of the question (IDF-weighted) a hit must cover to be shown as an answer.
@@ -323,15 +211,6 @@ const QUANTITY_PASSAGE_CONFIDENCE: f32 = 0.75;
 const FIGURE_CONFIDENCE: f32 = 0.6;
 /// Candidate passages fetched from the index before re-ranking.
 const CANDIDATES: usize = 40;
-
-/// Key form of any text: what the question is normalised to, so the two compare.
-fn search_key(text: &str) -> String {
-    // Brackets inside names ("打猫（池）行动") would hide the name from a question that writes
-    // it whole ("打猫池"), so they are dropped.
-    to_simplified(&to_half_width(text))
-        .to_lowercase()
-        .replace(['(', ')', '【', '】', '[', ']'], "")
-}
 
 impl Engine {
     /// Loads and indexes a knowledge folder. Problems with single files are returned, not fatal.
@@ -349,77 +228,82 @@ impl Engine {
         Engine::build(documents, &LexiconFiles::default())
     }
 
-    /// Indexes documents: passages, figures, lexicon and the search index.
+    /// Indexes documents in memory: passages, figures, lexicon and the search index.
     pub fn build(documents: Vec<Document>, files: &LexiconFiles) -> Result<Engine, EngineError> {
-        Engine::build_with(documents, files, |lexicon, keys| {
-            SearchIndex::build(lexicon, keys.iter().map(String::as_str))
+        let articles = documents
+            .into_iter()
+            .map(|document| Arc::new(Article::derive(document)))
+            .collect();
+        Engine::build_in_memory(articles, files)
+    }
+
+    /// Indexes derived articles in memory (their slots are their positions).
+    pub fn build_in_memory(
+        articles: Vec<Arc<Article>>,
+        files: &LexiconFiles,
+    ) -> Result<Engine, EngineError> {
+        let slotted: Vec<(u32, Arc<Article>)> = (0..).zip(articles).collect();
+        let passages: Vec<PassageToIndex<'_>> = slotted
+            .iter()
+            .flat_map(|(slot, article)| passages_to_index(*slot, article))
+            .collect();
+        Engine::assemble(slotted.clone(), files, |lexicon| {
+            SearchIndex::build(lexicon, passages)
         })
     }
 
-    /// Builds the engine with `make_index` providing the search index over the passage keys
-    /// (built in memory, built on disk, or opened from disk: see [`crate::persist`]).
-    pub(crate) fn build_with(
-        documents: Vec<Document>,
-        files: &LexiconFiles,
-        make_index: impl FnOnce(&Lexicon, &[String]) -> Result<SearchIndex, IndexError>,
-    ) -> Result<Engine, EngineError> {
-        Engine::assemble(Corpus::derive(documents), files, make_index)
-    }
-
-    /// Builds the engine over a derived corpus (see [`Corpus`]): the lexicon, the search index
-    /// from `make_index` and the lookup tables. Cheap next to deriving the corpus.
+    /// Builds the engine over derived articles, each with the slot its passages have in the
+    /// search index that `make_index` provides (built in memory, built or updated on disk, or
+    /// opened from disk: see [`crate::persist`]). Cheap next to deriving the articles: only the
+    /// articles' metas are read here.
     pub(crate) fn assemble(
-        corpus: Corpus,
+        articles: Vec<(u32, Arc<Article>)>,
         files: &LexiconFiles,
-        make_index: impl FnOnce(&Lexicon, &[String]) -> Result<SearchIndex, IndexError>,
+        make_index: impl FnOnce(&Lexicon) -> Result<SearchIndex, IndexError>,
     ) -> Result<Engine, EngineError> {
-        let Corpus {
-            documents,
-            passages,
-            passage_keys,
-            figures,
-            quoted_terms,
-            headlines,
-        } = corpus;
-        let mut domain_words = files.dictionary.clone();
-        domain_words.extend(quoted_terms.into_iter().map(|term| (term, None)));
-        let lexicon = Lexicon::new(&domain_words, files.synonyms.clone());
-
-        let mut figures_by_paragraph: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
-        for (id, figure) in figures.iter().enumerate() {
-            figures_by_paragraph
-                .entry((figure.doc, figure.paragraph))
-                .or_default()
-                .push(id);
+        let lexicon = Lexicon::new(
+            &segmenter_words(articles.iter().map(|(_, a)| a.as_ref()), files),
+            files.synonyms.clone(),
+        );
+        let index = make_index(&lexicon).map_err(|e| EngineError::Index(e.to_string()))?;
+        let slot_count = articles.iter().map(|&(slot, _)| slot as usize + 1).max();
+        let mut article_by_slot = vec![u32::MAX; slot_count.unwrap_or(0)];
+        let mut stats = Stats {
+            documents: articles.len(),
+            passages: 0,
+            figures: 0,
+        };
+        let mut article_by_key = HashMap::with_capacity(articles.len());
+        for (position, (slot, article)) in articles.iter().enumerate() {
+            article_by_slot[*slot as usize] = position as u32;
+            let meta = article.meta();
+            article_by_key.insert(ParagraphRef::doc_key(&meta.path), position);
+            stats.passages += meta.passages as usize;
+            stats.figures += meta.figures as usize;
         }
-        let doc_by_key = documents
-            .iter()
-            .enumerate()
-            .map(|(doc_index, document)| (ParagraphRef::doc_key(&document.path), doc_index))
+        let articles: Vec<Arc<Article>> = articles.into_iter().map(|(_, a)| a).collect();
+        let mut headline_articles: Vec<u32> = (0..articles.len() as u32)
+            .filter(|&i| articles[i as usize].meta().figures > 0)
             .collect();
-        let index =
-            make_index(&lexicon, &passage_keys).map_err(|e| EngineError::Index(e.to_string()))?;
-        let stats = index.question_stats();
+        headline_articles
+            .sort_by_key(|&i| (std::cmp::Reverse(articles[i as usize].meta().date), i));
+        let question_stats = index.question_stats();
         let vocabulary_frequencies = lexicon
             .vocabulary()
-            .map(|word| (word.to_string(), form_frequency(&stats, word)))
+            .map(|word| (word.to_string(), form_frequency(&question_stats, word)))
             .collect();
-        drop(stats);
-        let mut engine = Engine {
-            documents,
-            passages,
-            passage_keys,
-            figures,
-            headlines,
-            figures_by_paragraph,
-            doc_by_key,
+        drop(question_stats);
+        Ok(Engine {
+            articles,
+            article_by_slot,
+            article_by_key,
+            headline_articles,
             lexicon,
             index,
             vocabulary_frequencies,
-            headline_suggestions: Vec::new(),
-        };
-        engine.headline_suggestions = engine.figure_questions(engine.headlines.iter().copied(), 5);
-        Ok(engine)
+            headline_suggestions: OnceLock::new(),
+            stats,
+        })
     }
 
     /// Answers a question with the default limits.
@@ -469,11 +353,11 @@ impl Engine {
         };
         let passage_confidence = ranked_passages
             .first()
-            .filter(|p| shares_specific(&self.passage_keys[p.passage]))
+            .filter(|p| shares_specific(self.passage_key(p.passage)))
             .map_or(0.0, |p| p.coverage);
         let figure_confidence = ranked_figures
             .first()
-            .filter(|f| shares_specific(&self.figures[f.figure].sentence_key))
+            .filter(|f| shares_specific(&self.figure(f.figure).sentence_key))
             .map_or(0.0, |f| f.confidence);
         let leads_with_figure = analysis.wants_figure && figure_confidence >= FIGURE_CONFIDENCE;
         // Asked for a number we do not have, a passage must match well to be worth showing.
@@ -490,8 +374,8 @@ impl Engine {
         };
         answer.wants_figure = leads_with_figure;
         if !answer.answered {
-            let near: Vec<usize> = ranked_figures.iter().map(|f| f.figure).collect();
-            answer.suggestions = self.figure_questions(near.into_iter(), 3);
+            let near = ranked_figures.iter().map(|f| f.figure);
+            answer.suggestions = self.figure_questions(near, 3);
             if answer.suggestions.is_empty() {
                 answer.suggestions = self.suggestions(3);
             }
@@ -534,11 +418,11 @@ impl Engine {
                 "  passage {:.2} (coverage {:.2}): {}\n",
                 p.score,
                 p.coverage,
-                crate::render::quote(&self.passages[p.passage].text, 40)
+                crate::render::quote(&self.passage(p.passage).text, 40)
             ));
         }
         for f in ranking.figures.iter().take(5) {
-            let figure = &self.figures[f.figure].figure;
+            let figure = &self.figure(f.figure).figure;
             out.push_str(&format!(
                 "  figure {:.2} (confidence {:.2}): {} = {}\n",
                 f.score, f.confidence, figure.label, figure.value
@@ -637,9 +521,9 @@ impl Engine {
         let best_bm25 = hits.first().map_or(1.0, |h| h.1).max(f32::EPSILON);
         let mut ranked: Vec<RankedPassage> = hits
             .into_iter()
-            .filter(|(id, _)| *id < self.passages.len())
+            .filter_map(|(key, bm25)| Some((self.passage_of_key(key)?, bm25)))
             .map(|(passage, bm25)| {
-                let coverage = coverage(finders, weights, &self.passage_keys[passage]);
+                let coverage = coverage(finders, weights, self.passage_key(passage));
                 RankedPassage {
                     passage,
                     coverage,
@@ -651,8 +535,7 @@ impl Engine {
         // One hit per paragraph: its best unit (often the sentence that holds the answer).
         let mut seen = Vec::new();
         ranked.retain(|r| {
-            let p = &self.passages[r.passage];
-            let key = (p.doc, p.paragraph);
+            let key = (r.passage.article, self.passage(r.passage).paragraph);
             if seen.contains(&key) {
                 false
             } else {
@@ -672,18 +555,19 @@ impl Engine {
     ) -> Vec<RankedFigure> {
         let mut ranked = Vec::new();
         for hit in passages {
-            let passage = &self.passages[hit.passage];
-            let Some(ids) = self
-                .figures_by_paragraph
-                .get(&(passage.doc, passage.paragraph))
-            else {
-                continue;
-            };
+            let article = hit.passage.article;
+            let body = self.articles[article as usize].body();
+            let ids =
+                body.figures_of_paragraph(body.passages[hit.passage.local as usize].paragraph);
             let paragraph_coverage = hit.coverage;
+            let recency = self.articles[article as usize]
+                .meta()
+                .date
+                .map_or(0.0, |d| d.num_days_from_ce() as f32 * 1e-7);
             // Figures come in text order, several to a sentence: cover each sentence once.
             let mut last_sentence: Option<(&str, f32)> = None;
-            for &id in ids {
-                let figure = &self.figures[id];
+            for local in ids {
+                let figure = &body.figures[local];
                 let label_coverage = coverage(finders, weights, &figure.label_key);
                 let sentence_coverage = match last_sentence {
                     Some((sentence, covered)) if sentence == figure.sentence_key => covered,
@@ -707,9 +591,6 @@ impl Engine {
                     (Some(_), _) => -0.05,
                     _ => 0.0,
                 };
-                let recency = self.documents[figure.doc]
-                    .date
-                    .map_or(0.0, |d| d.num_days_from_ce() as f32 * 1e-7);
                 let score = 0.45 * label_coverage
                     + 0.25 * sentence_coverage
                     + 0.1 * paragraph_coverage
@@ -723,7 +604,10 @@ impl Engine {
                     confidence
                 };
                 ranked.push(RankedFigure {
-                    figure: id,
+                    figure: ItemRef {
+                        article,
+                        local: local as u32,
+                    },
                     score,
                     confidence,
                 });
@@ -741,18 +625,18 @@ impl Engine {
     /// score, the newest period leads: a question without a year wants the latest figure.
     fn newest_first(&self, ranked: &mut [RankedFigure]) {
         let Some(top) = ranked.first() else { return };
-        let top_label = self.figures[top.figure].label_key.clone();
+        let top_label = self.figure(top.figure).label_key.clone();
         let top_score = top.score;
-        let year = |id: usize| {
-            let f = &self.figures[id];
-            figure_year(&f.figure, self.documents[f.doc].date)
+        let year = |id: ItemRef| {
+            let date = self.articles[id.article as usize].meta().date;
+            figure_year(&self.figure(id).figure, date)
         };
         let newest = ranked
             .iter()
             .enumerate()
             .filter(|(_, f)| {
                 f.score >= top_score - 0.1
-                    && same_measure(&self.figures[f.figure].label_key, &top_label)
+                    && same_measure(&self.figure(f.figure).label_key, &top_label)
             })
             .max_by_key(|(i, f)| (year(f.figure), std::cmp::Reverse(*i)))
             .map(|(i, _)| i);
@@ -761,25 +645,65 @@ impl Engine {
         }
     }
 
-    fn source(&self, doc: usize) -> Source {
-        let document = &self.documents[doc];
+    /// The article of a search hit's passage key, and the passage's position in it; `None`
+    /// for a key no served article holds (or a body that could not be read).
+    fn passage_of_key(&self, key: u64) -> Option<ItemRef> {
+        let (slot, local) = split_passage_key(key);
+        let &article = self.article_by_slot.get(slot as usize)?;
+        let body = self.articles.get(article as usize)?.body();
+        ((local as usize) < body.passages.len()).then_some(ItemRef { article, local })
+    }
+
+    fn passage(&self, id: ItemRef) -> &Passage {
+        &self.articles[id.article as usize].body().passages[id.local as usize]
+    }
+
+    /// The passage text as searched.
+    fn passage_key(&self, id: ItemRef) -> &str {
+        &self.articles[id.article as usize].body().passage_keys[id.local as usize]
+    }
+
+    fn figure(&self, id: ItemRef) -> &IndexedFigure {
+        &self.articles[id.article as usize].body().figures[id.local as usize]
+    }
+
+    /// Figures in headline order, the first few hundred: newest article first, then each
+    /// article's own headline order (see [`crate::corpus::ArticleBody::headlines`]). Only the
+    /// articles reached are read.
+    fn headlines(&self) -> impl Iterator<Item = ItemRef> + '_ {
+        self.headline_articles
+            .iter()
+            .flat_map(|&article| {
+                self.articles[article as usize]
+                    .body()
+                    .headlines()
+                    .map(move |local| ItemRef {
+                        article,
+                        local: local as u32,
+                    })
+            })
+            .take(HEADLINES_KEPT)
+    }
+
+    fn source(&self, article: u32) -> Source {
+        let meta = self.articles[article as usize].meta();
         Source {
-            title: document.title.clone(),
-            author: document.author.clone(),
-            path: document.path.clone(),
-            date: document.date,
+            title: meta.title.clone(),
+            author: meta.author.clone(),
+            path: meta.path.clone(),
+            date: meta.date,
         }
     }
 
-    fn paragraph_ref(&self, doc: usize, paragraph: usize) -> ParagraphRef {
+    fn paragraph_ref(&self, article: u32, paragraph: usize) -> ParagraphRef {
         ParagraphRef {
-            doc_key: ParagraphRef::doc_key(&self.documents[doc].path),
+            doc_key: ParagraphRef::doc_key(&self.articles[article as usize].meta().path),
             paragraph: paragraph as u32,
         }
     }
 
-    fn figure_hit(&self, id: usize, score: f32) -> FigureHit {
-        let indexed = &self.figures[id];
+    fn figure_hit(&self, id: ItemRef, score: f32) -> FigureHit {
+        let indexed = self.figure(id);
         let figure = &indexed.figure;
         FigureHit {
             value: figure.value.clone(),
@@ -789,15 +713,15 @@ impl Engine {
             label: figure.label.clone(),
             period: figure.period.clone(),
             passage: figure.sentence.clone(),
-            source: self.source(indexed.doc),
-            paragraph: self.paragraph_ref(indexed.doc, indexed.paragraph),
+            source: self.source(id.article),
+            paragraph: self.paragraph_ref(id.article, indexed.paragraph as usize),
             score,
         }
     }
 
-    fn passage_hit(&self, id: usize, score: f32) -> PassageHit {
-        let passage = &self.passages[id];
-        let source = self.source(passage.doc);
+    fn passage_hit(&self, id: ItemRef, score: f32) -> PassageHit {
+        let passage = self.passage(id);
+        let source = self.source(id.article);
         PassageHit {
             text: passage.text.clone(),
             score,
@@ -805,28 +729,24 @@ impl Engine {
             path: source.path.clone(),
             date: source.date,
             section: passage.section.clone(),
-            paragraph: self.paragraph_ref(passage.doc, passage.paragraph),
+            paragraph: self.paragraph_ref(id.article, passage.paragraph),
             source,
         }
     }
 
-    /// The documents served, in load order.
-    pub fn documents(&self) -> &[Document] {
-        &self.documents
+    /// The articles served, in path order.
+    pub fn articles(&self) -> impl Iterator<Item = &ArticleMeta> {
+        self.articles.iter().map(|article| article.meta())
     }
 
     pub fn stats(&self) -> Stats {
-        Stats {
-            documents: self.documents.len(),
-            passages: self.passages.len(),
-            figures: self.figures.len(),
-        }
+        self.stats
     }
 
     /// The paragraph a hit came from, whole, with its neighbours.
     pub fn paragraph_context(&self, paragraph: ParagraphRef) -> Option<ParagraphContext> {
-        let &doc = self.doc_by_key.get(&paragraph.doc_key)?;
-        let document = &self.documents[doc];
+        let &article = self.article_by_key.get(&paragraph.doc_key)?;
+        let document = &self.articles[article].body().document;
         let index = paragraph.paragraph as usize;
         let current = document.paragraphs.get(index)?;
         let neighbour = |i: Option<usize>| {
@@ -835,7 +755,7 @@ impl Engine {
                 .map(|p| p.text.clone())
         };
         Some(ParagraphContext {
-            source: self.source(doc),
+            source: self.source(article as u32),
             section: current.section.clone(),
             before: neighbour(index.checked_sub(1)),
             paragraph: current.text.clone(),
@@ -846,12 +766,11 @@ impl Engine {
     /// A few headline figures (for an empty inline query), most recent first, one per label.
     pub fn headline_figures(&self, count: usize) -> Vec<FigureHit> {
         let mut seen = Vec::new();
-        self.headlines
-            .iter()
-            .copied()
+        self.headlines()
             .filter(|&i| {
-                let label = &self.figures[i].label_key;
-                let fresh = !seen.contains(label) && !self.figures[i].figure.unit.contains('%');
+                let figure = self.figure(i);
+                let label = &figure.label_key;
+                let fresh = !seen.contains(label) && !figure.figure.unit.contains('%');
                 if fresh {
                     seen.push(label.clone());
                 }
@@ -865,6 +784,7 @@ impl Engine {
     /// Example questions the engine can answer.
     pub fn suggestions(&self, count: usize) -> Vec<String> {
         self.headline_suggestions
+            .get_or_init(|| self.figure_questions(self.headlines(), 5))
             .iter()
             .take(count)
             .cloned()
@@ -872,11 +792,16 @@ impl Engine {
     }
 
     /// Questions built from figure labels ("拦截涉诈电话有多少？"), one per label.
-    fn figure_questions(&self, figures: impl Iterator<Item = usize>, count: usize) -> Vec<String> {
+    fn figure_questions(
+        &self,
+        figures: impl Iterator<Item = ItemRef>,
+        count: usize,
+    ) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for id in figures {
-            let label = &self.figures[id].figure.label;
-            if label.chars().count() < 3 || self.figures[id].figure.unit.contains('%') {
+            let figure = &self.figure(id).figure;
+            let label = &figure.label;
+            if label.chars().count() < 3 || figure.unit.contains('%') {
                 continue;
             }
             let question = format!("{label}有多少？");
@@ -955,16 +880,45 @@ struct Ranking {
 }
 
 struct RankedPassage {
-    passage: usize,
+    passage: ItemRef,
     /// Share of the question the passage covers.
     coverage: f32,
     score: f32,
 }
 
 struct RankedFigure {
-    figure: usize,
+    figure: ItemRef,
     score: f32,
     confidence: f32,
+}
+
+/// The passages of an article as indexed: their keys in slot `slot`, their text as searched.
+pub(crate) fn passages_to_index(
+    slot: u32,
+    article: &Article,
+) -> impl Iterator<Item = PassageToIndex<'_>> {
+    (0..)
+        .zip(&article.body().passage_keys)
+        .map(move |(local, key)| (passage_key(slot, local), key.as_str()))
+}
+
+/// The words the segmenter learns: the dictionary's, then the terms the articles quote, in
+/// article order. The search index is tokenized with them, so an index can only be updated in
+/// place while they stay the same (see [`crate::persist`]).
+pub(crate) fn segmenter_words<'a>(
+    articles: impl Iterator<Item = &'a Article>,
+    files: &LexiconFiles,
+) -> Vec<(String, Option<usize>)> {
+    let mut words = files.dictionary.clone();
+    let mut seen = std::collections::HashSet::new();
+    for article in articles {
+        for term in &article.meta().quoted_terms {
+            if seen.insert(term.as_str()) {
+                words.push((term.clone(), None));
+            }
+        }
+    }
+    words
 }
 
 /// The IDF-weighted share of the question's terms found in `text`.

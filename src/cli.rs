@@ -220,15 +220,18 @@ fn check(knowledge: &Path, data_dir: Option<&Path>) -> anyhow::Result<ExitCode> 
         stats.figures
     );
     if let Some(data_dir) = data_dir {
+        let index = if report.opened_saved_index {
+            "reused"
+        } else if report.reindexed < report.documents {
+            "updated in place"
+        } else {
+            "rebuilt"
+        };
         println!(
-            "{}: {} file(s) parsed, index {} in {:.2?}",
+            "{}: {} file(s) parsed, {} article(s) indexed, index {index} in {:.2?}",
             data_dir.join("index").display(),
             report.reparsed,
-            if report.opened_saved_index {
-                "reused"
-            } else {
-                "rebuilt"
-            },
+            report.reindexed,
             started.elapsed()
         );
     }

@@ -17,6 +17,7 @@ pub mod batch;
 pub mod bot;
 pub mod cli;
 pub mod config;
+pub mod corpus;
 pub mod eval;
 pub mod figures;
 pub mod knowledge;

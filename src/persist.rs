@@ -1,38 +1,46 @@
-//! The persistent index: the engine's search index and the parsed knowledge saved under
+//! The persistent index: the engine's search index and the derived articles saved under
 //! `DATA_DIR/index/`, so a restart with unchanged knowledge opens them instead of re-parsing every
-//! article and re-indexing every passage.
+//! article and re-indexing every passage, and a change re-indexes only the files that changed.
 //!
 //! Layout:
-//! - `index/current.json`: the [`Snapshot`] — every knowledge file served, with its content
-//!   hash, size and modification time (so an unchanged file is not even read at start-up), and
-//!   the fingerprint of the index built from them. Written to a temporary file and renamed, so a
-//!   crash never leaves half a snapshot.
-//! - `index/<fingerprint>/`: the tantivy index of that fingerprint, and `corpus.bin`: the
-//!   derived [`Corpus`] (documents, passages, figures, search keys) in a compact binary form, so
-//!   a restart reads it instead of re-deriving it. A new version of the knowledge gets a new
-//!   folder; older folders are removed once the snapshot points elsewhere.
+//! - `index/current.json`: the snapshot — every knowledge file served, with its content hash, size
+//!   and modification time (so an unchanged file is not even read at start-up), its
+//!   [`ArticleMeta`] and its slot in the search index; the fingerprint of the whole; and the search
+//!   index folder that holds it. Written to a temporary file and renamed, so a crash never leaves
+//!   half a snapshot.
+//! - `index/articles/<key>-<hash>.bin`: one file per derived article body ([`crate::corpus`]),
+//!   read the first time a question touches the article.
+//! - `index/search-<fingerprint>/`: the tantivy index. A change deletes the passages of changed
+//!   and deleted articles and adds those of new and changed ones, in place; its commit carries
+//!   the new fingerprint, so an index is only ever opened for exactly the snapshot it matches.
+//!   When the segmenter's words change (the dictionary, the synonyms or the terms the articles
+//!   quote), every passage must be tokenized again, and a new folder is built.
 //!
 //! The fingerprint covers the snapshot format, the crate version (tokenizers and passage splitting
-//! may change between versions) and the content hash of every file served, so an index is only
-//! ever opened for exactly the corpus it was built from.
+//! may change between versions) and the content hash of every file served.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::answer::{Corpus, Engine, EngineError, LexiconFiles};
+use crate::answer::{Engine, EngineError, LexiconFiles, passages_to_index, segmenter_words};
+use crate::corpus::{Article, ArticleMeta, BodyFileError};
 use crate::knowledge::{Document, FileProblem};
 use crate::search::SearchIndex;
+use crate::search::lexicon::Synonyms;
 
 /// Bumped whenever the snapshot or index layout changes, so old snapshots are ignored.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 /// The snapshot file inside the index folder.
 const SNAPSHOT_FILE: &str = "current.json";
-/// The derived corpus inside each index folder.
-const CORPUS_FILE: &str = "corpus.bin";
+/// The folder of derived article bodies inside the index folder.
+const ARTICLES_DIR: &str = "articles";
+/// Search index folders are named this and the fingerprint they were first built for.
+const SEARCH_DIR_PREFIX: &str = "search-";
 
 /// The hex SHA-256 of a file's bytes.
 pub fn content_hash(bytes: &[u8]) -> String {
@@ -63,16 +71,18 @@ impl FileStamp {
 /// The last good parse of one article.
 #[derive(Debug, Clone)]
 pub struct CachedArticle {
-    /// Content hash of the bytes this document was parsed from.
+    /// Content hash of the bytes this article was parsed from.
     pub hash: String,
     /// Size and modification time of the file when it last had that hash.
     pub stamp: Option<FileStamp>,
-    pub document: Document,
+    /// The article derived from it, shared with the engines that serve it.
+    pub article: Arc<Article>,
     /// Problems that did not stop the article from being served: `(line, message)`.
     pub warnings: Vec<(usize, String)>,
 }
 
 impl CachedArticle {
+    /// A freshly parsed article: derives its passages and figures.
     pub fn new(
         hash: String,
         stamp: Option<FileStamp>,
@@ -82,7 +92,7 @@ impl CachedArticle {
         Self {
             hash,
             stamp,
-            document,
+            article: Arc::new(Article::derive(document)),
             warnings: warnings.into_iter().map(|w| (w.line, w.message)).collect(),
         }
     }
@@ -136,35 +146,47 @@ impl KnowledgeCache {
             .collect()
     }
 
-    /// The documents served, in path order.
-    pub fn documents(&self) -> Vec<Document> {
+    /// The articles served, in path order.
+    pub fn articles(&self) -> Vec<Arc<Article>> {
         self.articles
             .values()
-            .map(|article| article.document.clone())
+            .map(|cached| Arc::clone(&cached.article))
             .collect()
     }
 }
 
-/// What is saved: the knowledge cache and the corpus derived from it (whose documents are the
-/// cache's, saved once).
-pub struct Snapshot {
-    /// The fingerprint of `cache`, naming the index folder built from it.
+/// The persistent index as it is on disk: what the snapshot says, and the search index once
+/// opened (shared with the engine serving it, so an update can add to it in place).
+pub struct SavedIndex {
+    /// The fingerprint of the knowledge the index holds.
     pub fingerprint: String,
-    /// When that index was built.
+    /// When the index was last built or updated.
     pub built_at: SystemTime,
-    pub cache: KnowledgeCache,
-    /// The corpus of the index folder, ready to be served (see [`IndexStore::open_engine`]).
-    pub corpus: Corpus,
+    /// The search index folder, inside the store.
+    search_dir: String,
+    /// Hash of the words the passages were tokenized with (see [`vocabulary_hash`]).
+    vocabulary: String,
+    /// The slot and content hash of every indexed article, by path.
+    slots: BTreeMap<String, (u32, String)>,
+    /// The next free slot.
+    next_slot: u32,
+    /// The search index, once opened.
+    index: Option<tantivy::Index>,
+    /// How many articles the last build or update indexed (0 when only opened).
+    pub reindexed: usize,
 }
 
-/// `current.json`: the cache without the documents, which are in the corpus file.
+/// `current.json`.
 #[derive(Serialize, Deserialize)]
 struct SnapshotFile {
     format: u32,
     fingerprint: String,
     /// Seconds since the Unix epoch.
     built_at: u64,
-    /// By path, in path order (the order of the corpus's documents).
+    search_dir: String,
+    vocabulary: String,
+    next_slot: u32,
+    /// By path, in path order.
     articles: BTreeMap<String, ArticleEntry>,
     dictionary: Option<CachedText>,
     synonyms: Option<CachedText>,
@@ -175,24 +197,32 @@ struct ArticleEntry {
     hash: String,
     stamp: Option<FileStamp>,
     warnings: Vec<(usize, String)>,
+    slot: u32,
+    meta: ArticleMeta,
 }
 
 impl SnapshotFile {
-    fn of(cache: &KnowledgeCache, built_at: SystemTime) -> Self {
+    fn of(cache: &KnowledgeCache, saved: &SavedIndex) -> Self {
         Self {
             format: FORMAT,
-            fingerprint: cache.fingerprint(),
-            built_at: built_at
+            fingerprint: saved.fingerprint.clone(),
+            built_at: saved
+                .built_at
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |age| age.as_secs()),
+            search_dir: saved.search_dir.clone(),
+            vocabulary: saved.vocabulary.clone(),
+            next_slot: saved.next_slot,
             articles: cache
                 .articles
                 .iter()
-                .map(|(path, article)| {
+                .map(|(path, cached)| {
                     let entry = ArticleEntry {
-                        hash: article.hash.clone(),
-                        stamp: article.stamp,
-                        warnings: article.warnings.clone(),
+                        hash: cached.hash.clone(),
+                        stamp: cached.stamp,
+                        warnings: cached.warnings.clone(),
+                        slot: saved.slots.get(path).map_or(u32::MAX, |&(slot, _)| slot),
+                        meta: cached.article.meta().clone(),
                     };
                     (path.clone(), entry)
                 })
@@ -201,6 +231,24 @@ impl SnapshotFile {
             synonyms: cache.synonyms.clone(),
         }
     }
+}
+
+/// A hash of everything the search index's tokenizer learns beyond its built-in dictionary: the
+/// segmenter words (dictionary and quoted terms) and the synonym file's words.
+fn vocabulary_hash(words: &[(String, Option<usize>)], synonyms: &Synonyms) -> String {
+    let mut hasher = Sha256::new();
+    for (word, frequency) in words {
+        hasher.update(format!("{word} {frequency:?}\n"));
+    }
+    let synonym_words: BTreeSet<&str> = synonyms.words().collect();
+    for word in synonym_words {
+        hasher.update(format!("synonym {word}\n"));
+    }
+    hex(&hasher.finalize()[..12])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Why the persistent index could not be read or written.
@@ -218,11 +266,11 @@ pub enum PersistError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("{path}: cannot encode the corpus: {source}")]
-    EncodeCorpus {
+    #[error("{path}: {source}")]
+    SaveArticle {
         path: PathBuf,
         #[source]
-        source: postcard::Error,
+        source: BodyFileError,
     },
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -253,9 +301,10 @@ impl IndexStore {
         &self.dir
     }
 
-    /// The saved snapshot with its corpus, or `None` when there is none, or it is unreadable,
-    /// from another format or without a readable corpus (then everything is simply re-parsed).
-    pub fn load_snapshot(&self) -> Option<Snapshot> {
+    /// The saved snapshot: the index it describes and the knowledge cache it was built from
+    /// (articles whose bodies are read on first use). `None` when there is none, or it is
+    /// unreadable or from another format (then everything is simply parsed again).
+    pub fn load_snapshot(&self) -> Option<(SavedIndex, KnowledgeCache)> {
         let path = self.dir.join(SNAPSHOT_FILE);
         let bytes = std::fs::read(&path).ok()?;
         let file = match serde_json::from_slice::<SnapshotFile>(&bytes) {
@@ -266,104 +315,234 @@ impl IndexStore {
                 return None;
             }
         };
-        let corpus_path = self.dir.join(&file.fingerprint).join(CORPUS_FILE);
-        let corpus: Corpus = match std::fs::read(&corpus_path)
-            .map_err(|err| err.to_string())
-            .and_then(|bytes| postcard::from_bytes(&bytes).map_err(|err| err.to_string()))
-        {
-            Ok(corpus) => corpus,
-            Err(err) => {
-                tracing::warn!(
-                    "{}: ignoring the saved corpus: {err}",
-                    corpus_path.display()
-                );
-                return None;
+        // An article whose body file is missing is parsed again (its cache entry is left out).
+        let bodies: BTreeSet<std::ffi::OsString> = std::fs::read_dir(self.dir.join(ARTICLES_DIR))
+            .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        let mut slots = BTreeMap::new();
+        let mut articles = BTreeMap::new();
+        for (path, entry) in file.articles {
+            // Its passages are still in the search index under this slot, and stay there if
+            // the file, parsed again, has the same content.
+            slots.insert(path.clone(), (entry.slot, entry.hash.clone()));
+            let name = body_file_name(&path, &entry.hash);
+            if !bodies.contains(std::ffi::OsStr::new(&name)) || entry.meta.path != path {
+                tracing::warn!("{path}: its saved article is missing; parsing it again");
+                continue;
             }
-        };
-        if corpus.documents().len() != file.articles.len() {
-            tracing::warn!("{}: does not match the snapshot", corpus_path.display());
-            return None;
+            let article = Article::stored(entry.meta, self.dir.join(ARTICLES_DIR).join(name));
+            let cached = CachedArticle {
+                hash: entry.hash,
+                stamp: entry.stamp,
+                article: Arc::new(article),
+                warnings: entry.warnings,
+            };
+            articles.insert(path, cached);
         }
-        let articles = file
-            .articles
-            .into_iter()
-            .zip(corpus.documents())
-            .map(|((path, entry), document)| {
-                let article = CachedArticle {
-                    hash: entry.hash,
-                    stamp: entry.stamp,
-                    document: document.clone(),
-                    warnings: entry.warnings,
-                };
-                (path, article)
-            })
-            .collect();
-        Some(Snapshot {
+        let saved = SavedIndex {
             fingerprint: file.fingerprint,
             built_at: UNIX_EPOCH + Duration::from_secs(file.built_at),
-            cache: KnowledgeCache {
-                articles,
-                dictionary: file.dictionary,
-                synonyms: file.synonyms,
-            },
-            corpus,
-        })
+            search_dir: file.search_dir,
+            vocabulary: file.vocabulary,
+            slots,
+            next_slot: file.next_slot,
+            index: None,
+            reindexed: 0,
+        };
+        let cache = KnowledgeCache {
+            articles,
+            dictionary: file.dictionary,
+            synonyms: file.synonyms,
+        };
+        Some((saved, cache))
     }
 
-    /// Opens the saved engine of fingerprint `fingerprint`: its `corpus` (from the snapshot) and
-    /// its index folder, with the lexicon files of `cache`, the knowledge it was built from.
-    /// `None` when the index folder is missing or broken.
-    pub fn open_engine(
-        &self,
-        fingerprint: &str,
-        corpus: Corpus,
-        cache: &KnowledgeCache,
-    ) -> Option<Engine> {
-        let index_dir = self.dir.join(fingerprint);
-        if !index_dir.is_dir() {
+    /// Opens the saved engine when it serves exactly `cache` (the knowledge it was built from):
+    /// `None` when the fingerprints differ, or the search index is missing, broken or holds
+    /// another version.
+    pub fn open_engine(&self, saved: &mut SavedIndex, cache: &KnowledgeCache) -> Option<Engine> {
+        if saved.fingerprint != cache.fingerprint() {
             return None;
         }
         let files = lexicon_files(cache);
-        match Engine::assemble(corpus, &files, |lexicon, _keys| {
-            SearchIndex::open_in_dir(&index_dir, lexicon)
-        }) {
-            Ok(engine) => Some(engine),
+        let articles = slotted_articles(cache, &saved.slots)?;
+        let dir = self.dir.join(&saved.search_dir);
+        let mut opened = None;
+        let engine = Engine::assemble(articles, &files, |lexicon| {
+            let index = SearchIndex::open_in_dir(&dir, lexicon)?;
+            opened = Some(index.index().clone());
+            Ok(index)
+        });
+        match engine {
+            Ok(engine) if opened_payload(&opened).as_deref() == Some(&saved.fingerprint) => {
+                saved.index = opened;
+                Some(engine)
+            }
+            Ok(_) => {
+                tracing::warn!("{}: holds another version; rebuilding", dir.display());
+                None
+            }
             Err(err) => {
-                tracing::warn!("{}: rebuilding the index: {err}", index_dir.display());
+                tracing::warn!("{}: rebuilding the index: {err}", dir.display());
                 None
             }
         }
     }
 
-    /// Builds the engine for `cache` with its index on disk, saves the snapshot and removes the
-    /// index folders of older versions.
+    /// Brings the saved index up to date with `cache` and builds the engine serving it: saves
+    /// the bodies of new articles, updates the search index in place when `previous` is the
+    /// index on disk and the segmenter's words are unchanged (else builds a new one), saves the
+    /// snapshot and removes what no longer belongs to it.
     pub fn build_and_save(
         &self,
         cache: &KnowledgeCache,
+        previous: Option<&SavedIndex>,
         built_at: SystemTime,
-    ) -> Result<Engine, PersistError> {
-        let snapshot = SnapshotFile::of(cache, built_at);
-        let index_dir = self.dir.join(&snapshot.fingerprint);
-        // A folder of this fingerprint may be left over from an interrupted build.
-        if index_dir.exists() {
-            std::fs::remove_dir_all(&index_dir).map_err(io_error(&index_dir))?;
+    ) -> Result<(Engine, SavedIndex), PersistError> {
+        let articles_dir = self.dir.join(ARTICLES_DIR);
+        std::fs::create_dir_all(&articles_dir).map_err(io_error(&articles_dir))?;
+        for (path, cached) in &cache.articles {
+            let file = articles_dir.join(body_file_name(path, &cached.hash));
+            if cached.article.body_file() != Some(file.as_path()) {
+                cached
+                    .article
+                    .save_body(&file)
+                    .map_err(|source| PersistError::SaveArticle {
+                        path: file.clone(),
+                        source,
+                    })?;
+            }
         }
-        std::fs::create_dir_all(&index_dir).map_err(io_error(&index_dir))?;
         let files = lexicon_files(cache);
-        let corpus = Corpus::derive(cache.documents());
-        let corpus_path = index_dir.join(CORPUS_FILE);
-        let bytes =
-            postcard::to_allocvec(&corpus).map_err(|source| PersistError::EncodeCorpus {
-                path: corpus_path.clone(),
-                source,
-            })?;
-        std::fs::write(&corpus_path, bytes).map_err(io_error(&corpus_path))?;
-        let engine = Engine::assemble(corpus, &files, |lexicon, keys| {
-            SearchIndex::build_in_dir(&index_dir, lexicon, keys.iter().map(String::as_str))
+        let vocabulary = vocabulary_hash(
+            &segmenter_words(cache.articles.values().map(|c| c.article.as_ref()), &files),
+            &files.synonyms,
+        );
+        let fingerprint = cache.fingerprint();
+        let reusable = previous.filter(|p| p.vocabulary == vocabulary);
+        let (engine, saved) = match reusable.and_then(|p| self.open_search_index(p)) {
+            Some((previous, index)) => {
+                self.update_in_place(cache, previous, &index, &files, fingerprint, built_at)?
+            }
+            None => self.build_new(cache, &files, fingerprint, vocabulary, built_at)?,
+        };
+        self.save_snapshot(&SnapshotFile::of(cache, &saved))?;
+        self.remove_unused(cache, &saved.search_dir);
+        Ok((engine, saved))
+    }
+
+    /// The search index of `saved`, when it is on disk and holds exactly what `saved` says.
+    fn open_search_index<'a>(
+        &self,
+        saved: &'a SavedIndex,
+    ) -> Option<(&'a SavedIndex, tantivy::Index)> {
+        let index = match &saved.index {
+            Some(index) => index.clone(),
+            None => tantivy::Index::open_in_dir(self.dir.join(&saved.search_dir)).ok()?,
+        };
+        let payload = index.load_metas().ok()?.payload;
+        (payload.as_deref() == Some(&saved.fingerprint)).then_some((saved, index))
+    }
+
+    /// Deletes the passages of changed and deleted articles from the index of `previous` and
+    /// adds those of new and changed ones; unchanged articles keep their slots.
+    fn update_in_place(
+        &self,
+        cache: &KnowledgeCache,
+        previous: &SavedIndex,
+        index: &tantivy::Index,
+        files: &LexiconFiles,
+        fingerprint: String,
+        built_at: SystemTime,
+    ) -> Result<(Engine, SavedIndex), PersistError> {
+        let mut slots = previous.slots.clone();
+        let mut removed = Vec::new();
+        slots.retain(|path, (slot, hash)| {
+            let unchanged = cache.articles.get(path).is_some_and(|c| c.hash == *hash);
+            if !unchanged {
+                removed.push(*slot);
+            }
+            unchanged
+        });
+        let mut next_slot = previous.next_slot;
+        let mut added = Vec::new();
+        for (path, cached) in &cache.articles {
+            if !slots.contains_key(path) {
+                slots.insert(path.clone(), (next_slot, cached.hash.clone()));
+                added.push((next_slot, Arc::clone(&cached.article)));
+                next_slot += 1;
+            }
+        }
+        tracing::info!(
+            removed = removed.len(),
+            added = added.len(),
+            "updating the search index in place"
+        );
+        let articles = slotted_articles(cache, &slots).ok_or_else(|| {
+            EngineError::Index("an article has no slot in the search index".into())
         })?;
-        self.save_snapshot(&snapshot)?;
-        self.remove_other_indexes(&snapshot.fingerprint);
-        Ok(engine)
+        let engine = Engine::assemble(articles, files, |lexicon| {
+            let passages = added
+                .iter()
+                .flat_map(|(slot, article)| passages_to_index(*slot, article));
+            SearchIndex::update(index, lexicon, &removed, passages, &fingerprint)
+        })?;
+        let saved = SavedIndex {
+            fingerprint,
+            built_at,
+            search_dir: previous.search_dir.clone(),
+            vocabulary: previous.vocabulary.clone(),
+            slots,
+            next_slot,
+            index: Some(index.clone()),
+            reindexed: added.len(),
+        };
+        Ok((engine, saved))
+    }
+
+    /// Builds a new search index folder with every article, in slots 0, 1, 2 …
+    fn build_new(
+        &self,
+        cache: &KnowledgeCache,
+        files: &LexiconFiles,
+        fingerprint: String,
+        vocabulary: String,
+        built_at: SystemTime,
+    ) -> Result<(Engine, SavedIndex), PersistError> {
+        let search_dir = format!("{SEARCH_DIR_PREFIX}{fingerprint}");
+        let dir = self.dir.join(&search_dir);
+        // A folder of this name may be left over from an interrupted build.
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io_error(&dir))?;
+        }
+        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+        let slots: BTreeMap<String, (u32, String)> = (0..)
+            .zip(&cache.articles)
+            .map(|(slot, (path, cached))| (path.clone(), (slot, cached.hash.clone())))
+            .collect();
+        let articles = slotted_articles(cache, &slots).ok_or_else(|| {
+            EngineError::Index("an article has no slot in the search index".into())
+        })?;
+        let mut opened = None;
+        let engine = Engine::assemble(articles.clone(), files, |lexicon| {
+            let passages = articles
+                .iter()
+                .flat_map(|(slot, article)| passages_to_index(*slot, article));
+            let index = SearchIndex::create_in_dir(&dir, lexicon, passages, &fingerprint)?;
+            opened = Some(index.index().clone());
+            Ok(index)
+        })?;
+        let saved = SavedIndex {
+            fingerprint,
+            built_at,
+            search_dir,
+            vocabulary,
+            next_slot: slots.len() as u32,
+            reindexed: slots.len(),
+            slots,
+            index: opened,
+        };
+        Ok((engine, saved))
     }
 
     fn save_snapshot(&self, snapshot: &SnapshotFile) -> Result<(), PersistError> {
@@ -377,9 +556,10 @@ impl IndexStore {
         std::fs::rename(&temporary, &path).map_err(io_error(&path))
     }
 
-    /// Removes index folders other than `keep`. An engine still serving from one keeps its
-    /// memory maps (on Unix a removed file lives until unmapped); failures are only logged.
-    fn remove_other_indexes(&self, keep: &str) {
+    /// Removes search index folders other than `keep` and article bodies `cache` does not serve.
+    /// An engine still serving from a removed folder keeps its memory maps and open files (on
+    /// Unix a removed file lives until it is closed); failures are only logged.
+    fn remove_unused(&self, cache: &KnowledgeCache, keep: &str) {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return;
         };
@@ -387,12 +567,56 @@ impl IndexStore {
             let path = entry.path();
             if path.is_dir()
                 && entry.file_name() != keep
+                && entry.file_name() != ARTICLES_DIR
                 && let Err(err) = std::fs::remove_dir_all(&path)
             {
                 tracing::warn!("{}: cannot remove an old index: {err}", path.display());
             }
         }
+        let served: BTreeSet<String> = cache
+            .articles
+            .iter()
+            .map(|(path, cached)| body_file_name(path, &cached.hash))
+            .collect();
+        let Ok(bodies) = std::fs::read_dir(self.dir.join(ARTICLES_DIR)) else {
+            return;
+        };
+        for entry in bodies.flatten() {
+            let name = entry.file_name();
+            if !served.contains(name.to_string_lossy().as_ref())
+                && let Err(err) = std::fs::remove_file(entry.path())
+            {
+                tracing::warn!(
+                    "{}: cannot remove an old article: {err}",
+                    entry.path().display()
+                );
+            }
+        }
     }
+}
+
+/// The file name of an article body: the article's path key and content hash, so a changed
+/// article never overwrites the body an engine still serving may read.
+fn body_file_name(path: &str, hash: &str) -> String {
+    let key = crate::answer::ParagraphRef::doc_key(path);
+    let hash = hash.get(..32).unwrap_or(hash);
+    format!("{key:08x}-{hash}.bin")
+}
+
+/// The cache's articles with their slots; `None` when one has no slot.
+fn slotted_articles(
+    cache: &KnowledgeCache,
+    slots: &BTreeMap<String, (u32, String)>,
+) -> Option<Vec<(u32, Arc<Article>)>> {
+    cache
+        .articles
+        .iter()
+        .map(|(path, cached)| Some((slots.get(path)?.0, Arc::clone(&cached.article))))
+        .collect()
+}
+
+fn opened_payload(index: &Option<tantivy::Index>) -> Option<String> {
+    index.as_ref()?.load_metas().ok()?.payload
 }
 
 /// The lexicon files the cache serves, parsed.
@@ -443,38 +667,162 @@ mod tests {
     }
 
     #[test]
-    fn a_saved_snapshot_round_trips() {
+    fn a_saved_snapshot_round_trips_and_reads_articles_on_first_use() {
         let dir = tempfile::tempdir().unwrap();
         let store = IndexStore::in_data_dir(dir.path());
-        let cache = cache_with(&[("a.md", "拦截涉诈电话19.5亿次。")]);
-        let engine = store.build_and_save(&cache, SystemTime::now()).unwrap();
-        let snapshot = store.load_snapshot().expect("saved");
-        assert_eq!(snapshot.fingerprint, cache.fingerprint());
-        assert_eq!(snapshot.cache.fingerprint(), cache.fingerprint());
-        let opened = store
-            .open_engine(&snapshot.fingerprint, snapshot.corpus, &snapshot.cache)
-            .expect("opens");
+        let cache = cache_with(&[
+            ("a.md", "拦截涉诈电话19.5亿次。"),
+            ("b.md", "青松守护计划今年走进120所学校。"),
+        ]);
+        let (engine, _) = store
+            .build_and_save(&cache, None, SystemTime::now())
+            .unwrap();
+        let (mut saved, reopened) = store.load_snapshot().expect("saved");
+        assert_eq!(saved.fingerprint, cache.fingerprint());
+        assert_eq!(reopened.fingerprint(), cache.fingerprint());
+        let opened = store.open_engine(&mut saved, &reopened).expect("opens");
+        assert!(
+            reopened
+                .articles
+                .values()
+                .all(|c| !c.article.body_is_loaded()),
+            "no article read at start-up"
+        );
         assert_eq!(opened.stats(), engine.stats());
         assert_eq!(
             opened.answer("拦截了多少涉诈电话"),
             engine.answer("拦截了多少涉诈电话")
         );
+        assert!(reopened.articles["a.md"].article.body_is_loaded());
+        assert!(
+            !reopened.articles["b.md"].article.body_is_loaded(),
+            "only the articles a question touches are read"
+        );
     }
 
     #[test]
-    fn a_damaged_corpus_file_means_no_snapshot_not_a_crash() {
+    fn a_change_updates_the_search_index_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = IndexStore::in_data_dir(dir.path());
+        let cache = cache_with(&[
+            ("a.md", "拦截涉诈电话19.5亿次。"),
+            ("b.md", "青松守护计划今年走进120所学校。"),
+            ("c.md", "红棉护卫行动今年覆盖了300个村。"),
+        ]);
+        let (_, first) = store
+            .build_and_save(&cache, None, SystemTime::now())
+            .unwrap();
+        assert_eq!(first.reindexed, 3);
+        let mut changed = cache.clone();
+        changed.articles.remove("c.md");
+        let edited = cache_with(&[("b.md", "青松守护计划今年走进150所学校。")]);
+        changed
+            .articles
+            .insert("b.md".into(), edited.articles["b.md"].clone());
+        let (engine, second) = store
+            .build_and_save(&changed, Some(&first), SystemTime::now())
+            .unwrap();
+        assert_eq!(second.reindexed, 1, "only the changed article");
+        assert_eq!(second.search_dir, first.search_dir, "updated in place");
+        assert_eq!(second.slots["a.md"], first.slots["a.md"]);
+        assert_ne!(second.slots["b.md"].0, first.slots["b.md"].0);
+        assert_eq!(engine.stats().documents, 2);
+        let answer = engine.answer("青松守护计划走进了多少所学校");
+        assert_eq!(answer.figures[0].value, "150所");
+        assert!(!engine.answer("红棉护卫行动覆盖了多少个村").answered);
+        assert!(engine.answer("拦截了多少涉诈电话").answered);
+        let bodies = std::fs::read_dir(store.dir().join(ARTICLES_DIR))
+            .unwrap()
+            .count();
+        assert_eq!(bodies, 2, "the bodies of old versions are removed");
+
+        // A restart opens the updated index.
+        let (mut saved, reopened) = store.load_snapshot().unwrap();
+        let opened = store.open_engine(&mut saved, &reopened).expect("opens");
+        assert_eq!(
+            opened.answer("青松守护计划走进了多少所学校"),
+            engine.answer("青松守护计划走进了多少所学校")
+        );
+    }
+
+    #[test]
+    fn a_new_quoted_term_tokenizes_everything_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = IndexStore::in_data_dir(dir.path());
+        let cache = cache_with(&[("a.md", "银行卡断卡行动已开展两年。")]);
+        let (_, first) = store
+            .build_and_save(&cache, None, SystemTime::now())
+            .unwrap();
+        let mut changed = cache.clone();
+        let quoting = cache_with(&[("b.md", "所谓“断卡”，就是打击非法买卖银行卡。")]);
+        changed
+            .articles
+            .insert("b.md".into(), quoting.articles["b.md"].clone());
+        let (_, second) = store
+            .build_and_save(&changed, Some(&first), SystemTime::now())
+            .unwrap();
+        assert_eq!(second.reindexed, 2, "every article tokenized with 断卡");
+        assert_ne!(second.search_dir, first.search_dir);
+        assert!(!store.dir().join(&first.search_dir).exists());
+    }
+
+    #[test]
+    fn an_index_that_does_not_match_its_snapshot_is_rebuilt_not_served() {
         let dir = tempfile::tempdir().unwrap();
         let store = IndexStore::in_data_dir(dir.path());
         let cache = cache_with(&[("a.md", "拦截涉诈电话19.5亿次。")]);
-        store.build_and_save(&cache, SystemTime::now()).unwrap();
-        let corpus = store.dir().join(cache.fingerprint()).join(CORPUS_FILE);
-        let bytes = std::fs::read(&corpus).unwrap();
-        std::fs::write(&corpus, &bytes[..bytes.len() / 2]).unwrap();
-        assert!(store.load_snapshot().is_none(), "half a corpus is ignored");
-        std::fs::remove_file(&corpus).unwrap();
+        let (_, first) = store
+            .build_and_save(&cache, None, SystemTime::now())
+            .unwrap();
+        // As if the bot stopped after committing an update but before saving its snapshot.
+        let index = tantivy::Index::open_in_dir(store.dir().join(&first.search_dir)).unwrap();
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut commit = writer.prepare_commit().unwrap();
+        commit.set_payload("something else");
+        commit.commit().unwrap();
+        drop(writer);
+        let (mut saved, reopened) = store.load_snapshot().unwrap();
+        assert!(store.open_engine(&mut saved, &reopened).is_none());
+        let (engine, rebuilt) = store
+            .build_and_save(&reopened, Some(&saved), SystemTime::now())
+            .unwrap();
+        assert_eq!(rebuilt.reindexed, 1, "built anew");
+        assert!(engine.answer("拦截了多少涉诈电话").answered);
+    }
+
+    #[test]
+    fn a_missing_or_damaged_article_file_is_not_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = IndexStore::in_data_dir(dir.path());
+        let cache = cache_with(&[
+            ("a.md", "拦截涉诈电话19.5亿次。"),
+            ("b.md", "青松守护计划今年走进120所学校。"),
+        ]);
+        store
+            .build_and_save(&cache, None, SystemTime::now())
+            .unwrap();
+        let body = |path: &str| {
+            store
+                .dir()
+                .join(ARTICLES_DIR)
+                .join(body_file_name(path, &cache.articles[path].hash))
+        };
+        std::fs::remove_file(body("a.md")).unwrap();
+        let bytes = std::fs::read(body("b.md")).unwrap();
+        std::fs::write(body("b.md"), &bytes[..bytes.len() / 2]).unwrap();
+        let (mut saved, reopened) = store.load_snapshot().unwrap();
         assert!(
-            store.load_snapshot().is_none(),
-            "a missing corpus is ignored"
+            !reopened.articles.contains_key("a.md"),
+            "an article without its file is parsed again"
+        );
+        assert!(store.open_engine(&mut saved, &reopened).is_none());
+        let (engine, _) = store
+            .build_and_save(&reopened, Some(&saved), SystemTime::now())
+            .unwrap();
+        assert!(
+            !engine.answer("青松守护计划走进了多少所学校").answered,
+            "a damaged article is served empty"
         );
     }
 }

@@ -27,8 +27,8 @@ use tokio::sync::broadcast;
 use crate::answer::{Engine, EngineError};
 use crate::knowledge::{self, FileProblem, LoadError, Problem};
 use crate::persist::{
-    CachedArticle, CachedText, FileStamp, IndexStore, KnowledgeCache, PersistError, content_hash,
-    lexicon_files,
+    CachedArticle, CachedText, FileStamp, IndexStore, KnowledgeCache, PersistError, SavedIndex,
+    content_hash, lexicon_files,
 };
 use crate::search::lexicon::{DICTIONARY_FILE, SYNONYMS_FILE, Synonyms, parse_dictionary};
 
@@ -66,6 +66,9 @@ pub struct ReloadReport {
     pub kept_last_good: usize,
     /// Whether a new engine was built (false when nothing served changed).
     pub rebuilt: bool,
+    /// Articles whose passages were (re-)indexed by that build: the new and changed ones when
+    /// the persistent index was updated in place, every article otherwise.
+    pub reindexed: usize,
     /// Whether the engine was opened from the persistent index instead of being built.
     pub opened_saved_index: bool,
     /// Every current problem, sorted.
@@ -107,6 +110,8 @@ struct RebuildState {
     cache: KnowledgeCache,
     /// Fingerprint of the cache the served engine was built from.
     served_fingerprint: String,
+    /// The persistent index the served engine was opened from or saved as.
+    saved: Option<SavedIndex>,
 }
 
 struct Status {
@@ -141,14 +146,14 @@ impl LiveKnowledge {
     ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
         let started = Instant::now();
         let store = data_dir.map(IndexStore::in_data_dir);
-        let mut saved = store.as_ref().and_then(IndexStore::load_snapshot);
+        let (mut saved, cache) = match store.as_ref().and_then(IndexStore::load_snapshot) {
+            Some((saved, cache)) => (Some(saved), cache),
+            None => (None, KnowledgeCache::default()),
+        };
         let mut state = RebuildState {
-            // The snapshot keeps its corpus (served if nothing changed) and hands over the cache.
-            cache: saved
-                .as_mut()
-                .map(|s| std::mem::take(&mut s.cache))
-                .unwrap_or_default(),
+            cache,
             served_fingerprint: String::new(),
+            saved: None,
         };
         let mut status = Status {
             problems: Vec::new(),
@@ -157,26 +162,31 @@ impl LiveKnowledge {
         };
         let mut report = refresh_cache(knowledge_dir, &mut state.cache, progress)?;
         let fingerprint = state.cache.fingerprint();
-        let reusable = saved.filter(|s| s.fingerprint == fingerprint);
-        let saved_built_at = reusable.as_ref().map(|s| s.built_at);
-        let opened = match (&store, reusable) {
-            (Some(store), Some(snapshot)) => {
-                store.open_engine(&snapshot.fingerprint, snapshot.corpus, &state.cache)
-            }
+        let opened = match (&store, saved.as_mut()) {
+            (Some(store), Some(saved)) => store.open_engine(saved, &state.cache),
             _ => None,
         };
-        let engine = match opened {
-            Some(engine) => {
+        let engine = match (opened, saved) {
+            (Some(engine), Some(saved)) => {
                 report.opened_saved_index = true;
-                status.built_at = saved_built_at.unwrap_or(status.built_at);
+                status.built_at = saved.built_at;
+                state.saved = Some(saved);
                 engine
             }
-            None => {
+            (_, saved) => {
                 report.rebuilt = true;
                 progress(LoadStep::Indexing {
                     documents: state.cache.articles.len(),
                 });
-                build_engine(store.as_ref(), &state.cache, status.built_at)?
+                let built = build_engine(
+                    store.as_ref(),
+                    &state.cache,
+                    saved.as_ref(),
+                    status.built_at,
+                )?;
+                report.reindexed = built.reindexed;
+                state.saved = built.saved;
+                built.engine
             }
         };
         state.served_fingerprint = fingerprint;
@@ -258,8 +268,15 @@ impl LiveKnowledge {
         let mut built_at = None;
         if fingerprint != state.served_fingerprint {
             let now = SystemTime::now();
-            let engine = build_engine(self.shared.store.as_ref(), &state.cache, now)?;
-            self.shared.engine.store(Arc::new(engine));
+            let built = build_engine(
+                self.shared.store.as_ref(),
+                &state.cache,
+                state.saved.as_ref(),
+                now,
+            )?;
+            self.shared.engine.store(Arc::new(built.engine));
+            state.saved = built.saved;
+            report.reindexed = built.reindexed;
             state.served_fingerprint = fingerprint;
             built_at = Some(now);
             report.rebuilt = true;
@@ -368,14 +385,35 @@ pub struct KnowledgeWatcher {
     _debouncer: Debouncer<notify::RecommendedWatcher>,
 }
 
+/// A newly built engine, with the persistent index it was saved as (when there is a store).
+struct Built {
+    engine: Engine,
+    saved: Option<SavedIndex>,
+    /// Articles whose passages were indexed.
+    reindexed: usize,
+}
+
+/// Builds the engine for `cache`: in memory, or by updating the persistent index `previous`.
 fn build_engine(
     store: Option<&IndexStore>,
     cache: &KnowledgeCache,
+    previous: Option<&SavedIndex>,
     built_at: SystemTime,
-) -> Result<Engine, ReloadError> {
+) -> Result<Built, ReloadError> {
     Ok(match store {
-        Some(store) => store.build_and_save(cache, built_at)?,
-        None => Engine::build(cache.documents(), &lexicon_files(cache))?,
+        Some(store) => {
+            let (engine, saved) = store.build_and_save(cache, previous, built_at)?;
+            Built {
+                engine,
+                reindexed: saved.reindexed,
+                saved: Some(saved),
+            }
+        }
+        None => Built {
+            engine: Engine::build_in_memory(cache.articles(), &lexicon_files(cache))?,
+            saved: None,
+            reindexed: cache.articles.len(),
+        },
     })
 }
 

@@ -100,13 +100,35 @@ const STEADY_BODY: &str = "蓝鲸护航行动是一项面向老年人的反诈�
 fn questions_stream_while_files_are_added_changed_broken_and_deleted() {
     let _serial = one_at_a_time();
     let folder = Folder::new();
+    questions_stream_while_files_change(&folder, || LiveKnowledge::load(folder.path()).unwrap());
+}
+
+/// The same with the persistent index, as the bot runs: reopened from disk (articles read on
+/// first use) and updated in place.
+#[test]
+fn questions_stream_while_files_change_with_the_persistent_index() {
+    let _serial = one_at_a_time();
+    let folder = Folder::new();
+    let data = tempfile::tempdir().unwrap();
+    questions_stream_while_files_change(&folder, || {
+        drop(LiveKnowledge::open(folder.path(), data.path()).unwrap());
+        let (live, report) = LiveKnowledge::open(folder.path(), data.path()).unwrap();
+        assert!(report.opened_saved_index, "{report:?}");
+        (live, report)
+    });
+}
+
+fn questions_stream_while_files_change(
+    folder: &Folder,
+    load: impl FnOnce() -> (LiveKnowledge, fanzha_bot::reload::ReloadReport),
+) {
     folder.article(STEADY, "蓝鲸护航行动", STEADY_BODY);
     folder.article(
         "old.md",
         "白鹭守望计划",
         "白鹭守望计划在社区设立反诈驿站，帮助居民识别冒充客服的骗局。",
     );
-    let (live, report) = LiveKnowledge::load(folder.path()).unwrap();
+    let (live, report) = load();
     assert_eq!(report.documents, 2);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
     let _watcher = live.watch().unwrap();
@@ -342,19 +364,33 @@ fn a_restart_reuses_the_persisted_index() {
         "红棉护卫行动",
         "红棉护卫行动今年覆盖了300个村。",
     );
+    // One changed file: only it is re-parsed and re-indexed, in the same search index.
     let (third, report) = LiveKnowledge::open(folder.path(), data.path()).unwrap();
     assert!(report.rebuilt && !report.opened_saved_index);
     assert_eq!(report.reparsed, 1);
+    assert_eq!(report.reindexed, 1, "{report:?}");
     assert_eq!(
         answered_from(&third.engine(), "红棉护卫行动覆盖了多少个村").as_deref(),
         Some("sub/second.md")
     );
-    let index_folders = std::fs::read_dir(data.path().join("index"))
+    assert!(
+        !third
+            .engine()
+            .answer("青松守护计划走进了多少所学校")
+            .answered
+    );
+    let index = data.path().join("index");
+    let search_folders = std::fs::read_dir(&index)
         .unwrap()
         .flatten()
-        .filter(|e| e.path().is_dir())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("search-"))
         .count();
-    assert_eq!(index_folders, 1, "old index folders are removed");
+    assert_eq!(search_folders, 1, "one search index");
+    let article_files = std::fs::read_dir(index.join("articles")).unwrap().count();
+    assert_eq!(
+        article_files, 2,
+        "the old version's article file is removed"
+    );
 }
 
 fn multi_year_fixtures() -> PathBuf {
@@ -384,13 +420,18 @@ fn several_years_of_one_measure_lead_with_the_newest() {
 }
 
 #[test]
-fn the_index_command_builds_once_then_reuses() {
+fn the_index_command_builds_once_then_reuses_then_updates_in_place() {
     let _serial = one_at_a_time();
     let data = tempfile::tempdir().unwrap();
+    let folder = Folder::new();
+    for entry in std::fs::read_dir(multi_year_fixtures()).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        folder.write(&name, std::fs::read(entry.path()).unwrap());
+    }
     let run = || {
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_fanzha-bot"))
             .arg("--knowledge")
-            .arg(multi_year_fixtures())
+            .arg(folder.path())
             .arg("index")
             .arg("--data-dir")
             .arg(data.path())
@@ -401,10 +442,24 @@ fn the_index_command_builds_once_then_reuses() {
     };
     let first = run();
     assert!(first.contains("3 documents"), "{first}");
-    assert!(first.contains("3 file(s) parsed, index rebuilt"), "{first}");
+    assert!(
+        first.contains("3 file(s) parsed, 3 article(s) indexed, index rebuilt"),
+        "{first}"
+    );
     let second = run();
     assert!(
-        second.contains("0 file(s) parsed, index reused"),
+        second.contains("0 file(s) parsed, 0 article(s) indexed, index reused"),
         "{second}"
+    );
+    folder.article(
+        "d-new.md",
+        "青松守护计划",
+        "青松守护计划今年走进120所学校。",
+    );
+    let third = run();
+    assert!(third.contains("4 documents"), "{third}");
+    assert!(
+        third.contains("1 file(s) parsed, 1 article(s) indexed, index updated in place"),
+        "{third}"
     );
 }

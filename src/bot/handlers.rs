@@ -312,7 +312,7 @@ pub fn help_html(state: &AppState) -> String {
 pub fn about_html(state: &AppState) -> String {
     let engine = state.engine.load();
     let mut html = String::from(text::ABOUT_HEADING);
-    for document in engine.documents() {
+    for document in engine.articles() {
         html.push_str(&format!("\n· 《{}》", escape_html(&document.title)));
         if let Some(date) = document.date {
             html.push_str(&format!(" {}", date.format("%Y-%m-%d")));

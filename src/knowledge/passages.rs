@@ -17,8 +17,6 @@ pub enum PassageKind {
 /// One indexed unit of text, with where it comes from.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Passage {
-    /// Index of the document in the corpus.
-    pub doc: usize,
     /// Index of the paragraph in the document.
     pub paragraph: usize,
     pub kind: PassageKind,
@@ -26,13 +24,11 @@ pub struct Passage {
     pub section: Option<String>,
 }
 
-/// Splits the documents into passages, in document and reading order. `doc_offset` is the corpus
-/// index of `documents[0]`.
-pub fn split_passages(doc_index: usize, document: &Document) -> Vec<Passage> {
+/// Splits a document into passages, in reading order.
+pub fn split_passages(document: &Document) -> Vec<Passage> {
     let mut passages = Vec::new();
     for (paragraph, para) in document.paragraphs.iter().enumerate() {
         passages.push(Passage {
-            doc: doc_index,
             paragraph,
             kind: PassageKind::Paragraph,
             text: para.text.clone(),
@@ -42,7 +38,6 @@ pub fn split_passages(doc_index: usize, document: &Document) -> Vec<Passage> {
             let sentences = merge_short(split_sentences(&para.text));
             if sentences.len() > 1 {
                 passages.extend(sentences.into_iter().map(|s| Passage {
-                    doc: doc_index,
                     paragraph,
                     kind: PassageKind::Sentence,
                     text: s,

@@ -25,19 +25,37 @@ use self::tokenizer::{BIGRAMS, BigramTokenizer, WORDS, WordTokenizer};
 /// The fields of the passage index.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    /// Position of the passage in the corpus.
+    /// The passage's [`passage_key`]: its article's slot and its position in the article.
     pub passage: Field,
+    /// The article's slot, so an article's passages can be deleted together.
+    pub article: Field,
     /// The passage text, cut into jieba words.
     pub words: Field,
     /// The passage text, as CJK bigrams.
     pub bigrams: Field,
 }
 
+/// The key of passage `local` of the article in slot `slot`, as stored in the index. Slots are
+/// handed out by whoever builds the index; an article keeps its slot while it is unchanged, so
+/// its passages can stay in the index when other articles change.
+pub fn passage_key(slot: u32, local: u32) -> u64 {
+    (u64::from(slot) << 32) | u64::from(local)
+}
+
+/// The slot and local position of a [`passage_key`].
+pub fn split_passage_key(key: u64) -> (u32, u32) {
+    ((key >> 32) as u32, key as u32)
+}
+
+/// A passage to index: its [`passage_key`] and its text as searched.
+pub type PassageToIndex<'a> = (u64, &'a str);
+
 /// Builds the schema and returns it with its fields.
 pub fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    // A fast field: hits read their passage number from a column, not from the document store.
+    // A fast field: hits read their passage key from a column, not from the document store.
     let passage = builder.add_u64_field("passage", NumericOptions::default().set_fast());
+    let article = builder.add_u64_field("article", NumericOptions::default().set_indexed());
     let text_field = |tokenizer: &str| {
         TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
@@ -51,6 +69,7 @@ pub fn schema() -> (Schema, Fields) {
         builder.build(),
         Fields {
             passage,
+            article,
             words,
             bigrams,
         },
@@ -132,27 +151,34 @@ impl Bm25StatisticsProvider for QuestionStats<'_> {
 }
 
 impl SearchIndex {
-    /// Indexes passage texts in memory; passage `i` is `texts[i]`.
+    /// Indexes passages in memory.
     pub fn build<'a>(
         lexicon: &Lexicon,
-        texts: impl IntoIterator<Item = &'a str>,
+        passages: impl IntoIterator<Item = PassageToIndex<'a>>,
     ) -> Result<SearchIndex, IndexError> {
         let (schema, fields) = schema();
-        SearchIndex::fill(Index::create_in_ram(schema), fields, lexicon, texts)
+        let index = Index::create_in_ram(schema);
+        register_tokenizers(&index, lexicon);
+        SearchIndex::write(&index, fields, &[], passages, None)?;
+        SearchIndex::serve(index, fields)
     }
 
-    /// Indexes passage texts into the empty folder `dir`, where [`SearchIndex::open_in_dir`]
-    /// finds them again after a restart.
-    pub fn build_in_dir<'a>(
+    /// Indexes passages into the empty folder `dir`, where [`SearchIndex::open_in_dir`] finds
+    /// them again after a restart. `payload` is saved with the commit (see [`SearchIndex::payload`]).
+    pub fn create_in_dir<'a>(
         dir: &Path,
         lexicon: &Lexicon,
-        texts: impl IntoIterator<Item = &'a str>,
+        passages: impl IntoIterator<Item = PassageToIndex<'a>>,
+        payload: &str,
     ) -> Result<SearchIndex, IndexError> {
         let (schema, fields) = schema();
-        SearchIndex::fill(Index::create_in_dir(dir, schema)?, fields, lexicon, texts)
+        let index = Index::create_in_dir(dir, schema)?;
+        register_tokenizers(&index, lexicon);
+        SearchIndex::write(&index, fields, &[], passages, Some(payload))?;
+        SearchIndex::serve(index, fields)
     }
 
-    /// Opens an index written by [`SearchIndex::build_in_dir`]. The tokenizers are registered
+    /// Opens an index written by [`SearchIndex::create_in_dir`]. The tokenizers are registered
     /// again: tantivy stores only their names.
     pub fn open_in_dir(dir: &Path, lexicon: &Lexicon) -> Result<SearchIndex, IndexError> {
         let (_, fields) = schema();
@@ -161,26 +187,52 @@ impl SearchIndex {
         SearchIndex::serve(index, fields)
     }
 
-    fn fill<'a>(
-        index: Index,
-        fields: Fields,
+    /// A new version of the index `index` (the one a served [`SearchIndex`] was opened from):
+    /// the passages of the articles in `removed_slots` deleted and `added` added, committed with
+    /// `payload`. A [`SearchIndex`] serving an earlier version keeps serving it (its searcher
+    /// holds its segments), so it can answer until the new one is swapped in. The lexicon must
+    /// be the one the index was built with: the passages already indexed are not tokenized again.
+    pub fn update<'a>(
+        index: &Index,
         lexicon: &Lexicon,
-        texts: impl IntoIterator<Item = &'a str>,
+        removed_slots: &[u32],
+        added: impl IntoIterator<Item = PassageToIndex<'a>>,
+        payload: &str,
     ) -> Result<SearchIndex, IndexError> {
-        register_tokenizers(&index, lexicon);
+        let (_, fields) = schema();
+        register_tokenizers(index, lexicon);
+        SearchIndex::write(index, fields, removed_slots, added, Some(payload))?;
+        SearchIndex::serve(index.clone(), fields)
+    }
+
+    fn write<'a>(
+        index: &Index,
+        fields: Fields,
+        removed_slots: &[u32],
+        added: impl IntoIterator<Item = PassageToIndex<'a>>,
+        payload: Option<&str>,
+    ) -> Result<(), IndexError> {
         // One thread: indexing runs beside the serving bot on a 2-core machine.
         let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
-        for (i, text) in texts.into_iter().enumerate() {
+        for &slot in removed_slots {
+            writer.delete_term(Term::from_field_u64(fields.article, u64::from(slot)));
+        }
+        for (key, text) in added {
             writer.add_document(doc!(
-                fields.passage => i as u64,
+                fields.passage => key,
+                fields.article => u64::from(split_passage_key(key).0),
                 fields.words => text,
                 fields.bigrams => text,
             ))?;
         }
-        writer.commit()?;
+        let mut commit = writer.prepare_commit()?;
+        if let Some(payload) = payload {
+            commit.set_payload(payload);
+        }
+        commit.commit()?;
         // Merges run on background threads; wait for them so the folder is complete on return.
         writer.wait_merging_threads()?;
-        SearchIndex::serve(index, fields)
+        Ok(())
     }
 
     fn serve(index: Index, fields: Fields) -> Result<SearchIndex, IndexError> {
@@ -232,14 +284,15 @@ impl SearchIndex {
         }
     }
 
-    /// The `limit` best passages for the weighted words, by BM25: `(passage, score)`, best first.
+    /// The `limit` best passages for the weighted words, by BM25: `(passage key, score)`, best
+    /// first.
     /// Words are matched as jieba words and, at a lower weight, by their bigrams.
     pub fn search(
         &self,
         stats: &QuestionStats<'_>,
         terms: &[WeightedTerm],
         limit: usize,
-    ) -> Result<Vec<(usize, f32)>, IndexError> {
+    ) -> Result<Vec<(u64, f32)>, IndexError> {
         // Only terms some passage holds get a clause: the others cannot change any score, yet
         // cost query time, and with every clause a plain term tantivy can prune with block-WAND.
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -271,7 +324,7 @@ impl SearchIndex {
             .into_iter()
             .filter_map(|(score, address)| {
                 let column = self.passage_columns.get(address.segment_ord as usize)?;
-                Some((column.first(address.doc_id)? as usize, score))
+                Some((column.first(address.doc_id)?, score))
             })
             .collect())
     }
@@ -310,7 +363,11 @@ mod tests {
             "抓获犯罪嫌疑人63.4万名",
             "今天天气不错",
         ];
-        let index = SearchIndex::build(&lexicon, texts).unwrap();
+        let passages = texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| (passage_key(7, i as u32), *text));
+        let index = SearchIndex::build(&lexicon, passages).unwrap();
         assert_eq!(index.len(), 3);
         let terms = [WeightedTerm {
             text: "涉诈".into(),
@@ -318,7 +375,7 @@ mod tests {
         }];
         let stats = index.question_stats();
         let hits = index.search(&stats, &terms, 10).unwrap();
-        assert_eq!(hits.first().map(|h| h.0), Some(0));
+        assert_eq!(hits.first().map(|h| split_passage_key(h.0)), Some((7, 0)));
         assert!(stats.word_frequency("涉诈") >= 1);
         assert_eq!(stats.word_frequency("比特币"), 0);
         let terms = [WeightedTerm {
@@ -326,6 +383,10 @@ mod tests {
             weight: 1.0,
         }];
         let hits = index.search(&index.question_stats(), &terms, 10).unwrap();
-        assert_eq!(hits.first().map(|h| h.0), Some(1), "found through bigrams");
+        assert_eq!(
+            hits.first().map(|h| split_passage_key(h.0)),
+            Some((7, 1)),
+            "found through bigrams"
+        );
     }
 }
