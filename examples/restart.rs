@@ -55,10 +55,16 @@ fn main() -> anyhow::Result<()> {
             total += took;
             if round == "first" {
                 let lead = answer.figures.first().map(|f| f.value.as_str());
-                println!("  {question}: {took:.2?} (answered: {}, {lead:?})", answer.answered);
+                println!(
+                    "  {question}: {took:.2?} (answered: {}, {lead:?})",
+                    answer.answered
+                );
             }
         }
-        println!("{round} round: {total:.2?} for {} questions", questions.len());
+        println!(
+            "{round} round: {total:.2?} for {} questions",
+            questions.len()
+        );
     }
     Ok(())
 }

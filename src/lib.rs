@@ -4,11 +4,14 @@
 //! Data flows one way:
 //!
 //! ```text
-//! knowledge/*.md ──load──▶ Document ──split──▶ Passage ─┬─▶ tantivy index (jieba) ─┐
-//!                                                       └─▶ Figure (value, label, period)
-//! question ──normalise──▶ terms ──search─────────────────────────────────────────┴─▶ Answer
+//! knowledge/*.md ──load──▶ Document ──derive──▶ Article ─┬─▶ Passage ──▶ tantivy index (jieba) ─┐
+//!                                       (corpus)         └─▶ Figure (value, label, period)       │
+//! question ──normalise──▶ terms ──search──────────────────────────────────────────────────────┴─▶ Answer
 //! Answer ──render──▶ terminal text | JSON | Telegram HTML + keyboard ──▶ bot handlers
 //! ```
+//!
+//! [`persist`] saves articles and the index under `DATA_DIR`, so a restart reads neither again;
+//! [`reload`] rebuilds from changed files only while the bot runs.
 //!
 //! The engine ([`answer::Engine`]) never knows about Telegram; the bot ([`bot`]) never parses articles.
 

@@ -376,6 +376,11 @@ impl IndexStore {
         match engine {
             Ok(engine) if opened_payload(&opened).as_deref() == Some(&saved.fingerprint) => {
                 saved.index = opened;
+                // An article whose saved file had gone missing was parsed again: save it, so
+                // the next start need not.
+                if let Err(err) = self.save_bodies(cache) {
+                    tracing::warn!("{err}");
+                }
                 Some(engine)
             }
             Ok(_) => {
@@ -399,20 +404,7 @@ impl IndexStore {
         previous: Option<&SavedIndex>,
         built_at: SystemTime,
     ) -> Result<(Engine, SavedIndex), PersistError> {
-        let articles_dir = self.dir.join(ARTICLES_DIR);
-        std::fs::create_dir_all(&articles_dir).map_err(io_error(&articles_dir))?;
-        for (path, cached) in &cache.articles {
-            let file = articles_dir.join(body_file_name(path, &cached.hash));
-            if cached.article.body_file() != Some(file.as_path()) {
-                cached
-                    .article
-                    .save_body(&file)
-                    .map_err(|source| PersistError::SaveArticle {
-                        path: file.clone(),
-                        source,
-                    })?;
-            }
-        }
+        self.save_bodies(cache)?;
         let files = lexicon_files(cache);
         let vocabulary = vocabulary_hash(
             &segmenter_words(cache.articles.values().map(|c| c.article.as_ref()), &files),
@@ -429,6 +421,25 @@ impl IndexStore {
         self.save_snapshot(&SnapshotFile::of(cache, &saved))?;
         self.remove_unused(cache, &saved.search_dir);
         Ok((engine, saved))
+    }
+
+    /// Saves the body of every article of `cache` not saved yet (parsed since the last save).
+    fn save_bodies(&self, cache: &KnowledgeCache) -> Result<(), PersistError> {
+        let articles_dir = self.dir.join(ARTICLES_DIR);
+        std::fs::create_dir_all(&articles_dir).map_err(io_error(&articles_dir))?;
+        for (path, cached) in &cache.articles {
+            let file = articles_dir.join(body_file_name(path, &cached.hash));
+            if cached.article.body_file() != Some(file.as_path()) {
+                cached
+                    .article
+                    .save_body(&file)
+                    .map_err(|source| PersistError::SaveArticle {
+                        path: file.clone(),
+                        source,
+                    })?;
+            }
+        }
+        Ok(())
     }
 
     /// The search index of `saved`, when it is on disk and holds exactly what `saved` says.
@@ -811,15 +822,21 @@ mod tests {
         std::fs::remove_file(body("a.md")).unwrap();
         let bytes = std::fs::read(body("b.md")).unwrap();
         std::fs::write(body("b.md"), &bytes[..bytes.len() / 2]).unwrap();
-        let (mut saved, reopened) = store.load_snapshot().unwrap();
+        let (mut saved, mut reopened) = store.load_snapshot().unwrap();
         assert!(
             !reopened.articles.contains_key("a.md"),
-            "an article without its file is parsed again"
+            "an article without its file is left to be parsed again"
         );
         assert!(store.open_engine(&mut saved, &reopened).is_none());
-        let (engine, _) = store
-            .build_and_save(&reopened, Some(&saved), SystemTime::now())
-            .unwrap();
+        // Parsed again (as the reload does), it is the same version: the index is opened as it
+        // is, and the article's file saved again.
+        let parsed_again = cache_with(&[("a.md", "拦截涉诈电话19.5亿次。")]);
+        reopened
+            .articles
+            .insert("a.md".into(), parsed_again.articles["a.md"].clone());
+        let engine = store.open_engine(&mut saved, &reopened).expect("opens");
+        assert!(body("a.md").exists());
+        assert!(engine.answer("拦截了多少涉诈电话").answered);
         assert!(
             !engine.answer("青松守护计划走进了多少所学校").answered,
             "a damaged article is served empty"
