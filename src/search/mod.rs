@@ -164,7 +164,7 @@ impl SearchIndex {
     }
 
     /// Indexes passages into the empty folder `dir`, where [`SearchIndex::open_in_dir`] finds
-    /// them again after a restart. `payload` is saved with the commit (see [`SearchIndex::payload`]).
+    /// them again after a restart. `payload` is saved with the commit: [`crate::persist`] checks it.
     pub fn create_in_dir<'a>(
         dir: &Path,
         lexicon: &Lexicon,
