@@ -50,6 +50,14 @@ const STOPWORDS: &[&str] = &[
     "大家",
     "想",
     "想知道",
+    "真的",
+    "是不是",
+    "是否",
+    "我妈",
+    "我爸",
+    "老妈",
+    "老爸",
+    "我家",
     "知道",
     "告诉",
     "告诉我",
@@ -128,6 +136,20 @@ const STOPWORDS: &[&str] = &[
     "in",
     "on",
     "for",
+];
+
+/// Words that ask for advice ("被骗了怎么办"). They say which kind of passage answers ("遇到…怎么办"),
+/// so they are searched for, but at half weight: the subject of the question must decide, not
+/// its form — else any advice passage would answer any question ending in 怎么办.
+const ADVICE_CUES: &[&str] = &[
+    "怎么办",
+    "咋办",
+    "怎么做",
+    "该怎么办",
+    "怎么处理",
+    "如何处理",
+    "怎么应对",
+    "如何应对",
 ];
 
 /// Words that ask for a quantity. They are not searched for themselves.
@@ -331,7 +353,12 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
         if STOPWORDS.contains(&word) || short_number {
             continue;
         }
-        let weight = if word.chars().count() == 1 { 0.5 } else { 1.0 };
+        // A single character says less than a word; an advice cue, see [`ADVICE_CUES`].
+        let weight = if word.chars().count() == 1 || ADVICE_CUES.contains(&word) {
+            0.5
+        } else {
+            1.0
+        };
         push_term(&mut analysis, word, weight, lexicon);
     }
     if analysis.unit.is_none() && analysis.wants_figure {
@@ -435,6 +462,16 @@ mod tests {
         assert!(finders.found(0, "拦截涉诈电话"));
         assert!(!finders.found(0, "今天天气不错"));
         assert!(!finders.found(1, "拦截涉诈电话"), "no such term");
+    }
+
+    #[test]
+    fn advice_cues_weigh_less_than_the_subject_and_fillers_nothing() {
+        let a = analyze("我妈被骗了怎么办", &lexicon());
+        assert!(a.terms.iter().all(|t| t.text != "我妈"), "{:?}", a.terms);
+        let cue = a.terms.iter().find(|t| t.text == "怎么办").unwrap();
+        assert_eq!(cue.weight, 0.5);
+        let a = analyze("网购退款电话是真的吗", &lexicon());
+        assert!(a.terms.iter().all(|t| t.text != "真的"), "{:?}", a.terms);
     }
 
     #[test]
