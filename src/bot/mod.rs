@@ -29,7 +29,8 @@ use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{DefaultKey, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::update_listeners::webhooks;
+use teloxide::stop::StopToken;
+use teloxide::update_listeners::{self, UpdateListener, webhooks};
 use teloxide::{RequestError, requests::RequesterExt};
 
 use crate::answer::Engine;
@@ -329,21 +330,23 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
     ));
     let daily_tips = tokio::spawn(tips::deliver_daily(bot.clone(), state.clone()));
     let mut dispatcher = dispatcher(bot.clone(), state);
-    let shutdown = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        if let Ok(stopped) = shutdown.shutdown() {
-            stopped.await;
-        }
-    });
+    // Heard from now on; one that comes before the updates flow stops them as soon as they do.
+    let signalled = tokio::spawn(shutdown_signal());
     let received = match webhook {
         None => {
+            // What `Dispatcher::dispatch` does, with the listener's stop token in hand.
+            let mut polling = update_listeners::polling_default(bot).await;
+            stop_on_signal(signalled, polling.stop_token());
             tracing::info!("receiving updates by long polling");
-            dispatcher.dispatch().await;
+            dispatcher
+                .dispatch_with_listener(
+                    polling,
+                    LoggingErrorHandler::with_custom_text("An error from the update listener"),
+                )
+                .await;
             Ok(())
         }
-        Some(webhook) => webhook.receive(bot, &mut dispatcher).await,
+        Some(webhook) => webhook.receive(bot, &mut dispatcher, signalled).await,
     };
     daily_tips.abort();
     store.close().await;
@@ -371,17 +374,19 @@ impl WebhookServer {
     }
 
     /// Registers the webhook with Telegram (`setWebhook`, with the secret Telegram must send
-    /// back), serves it to `dispatcher` until the dispatcher is shut down, then deregisters it
-    /// (`deleteWebhook`) and lets the server finish the requests it has.
+    /// back), serves it to `dispatcher` until `signalled`, then deregisters it (`deleteWebhook`)
+    /// and lets the server finish the requests it has.
     async fn receive(
         self,
         bot: Throttle<Bot>,
         dispatcher: &mut Dispatcher<Throttle<Bot>, HandlerError, DefaultKey>,
+        signalled: tokio::task::JoinHandle<()>,
     ) -> Result<(), RunError> {
         let port = self.options.address.port();
-        let (updates, stopped, router) = webhooks::axum_to_router(bot, self.options)
+        let (mut updates, stopped, router) = webhooks::axum_to_router(bot, self.options)
             .await
             .map_err(RunError::Telegram)?;
+        stop_on_signal(signalled, updates.stop_token());
         // The server owns the route that feeds `updates`: the dispatcher's stream ends, and
         // `dispatch_with_listener` returns, once the server has shut down after `stopped`.
         let server = tokio::spawn(
@@ -431,6 +436,19 @@ pub fn watch_knowledge<R: TelegramApi>(
         _watcher: watcher,
         forwarder,
     })
+}
+
+/// Stops an update listener once `signalled` has finished; the dispatcher then handles what it
+/// has and returns. Through the listener's own stop token, a flag it checks at every poll: the
+/// dispatcher's `ShutdownToken` is refused before the dispatcher runs, and lost when it comes
+/// while the dispatcher is handing out an update (it then never stops).
+fn stop_on_signal(signalled: tokio::task::JoinHandle<()>, listener: StopToken) {
+    tokio::spawn(async move {
+        if signalled.await.is_ok() {
+            tracing::info!("shutting down");
+            listener.stop();
+        }
+    });
 }
 
 /// Ctrl-C, or SIGTERM (how containers and systemd stop a service).
