@@ -14,6 +14,7 @@ use teloxide::Bot;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::requests::RequesterExt;
 
+use support::process::Running;
 use support::*;
 
 const QUESTION: &str = "拦截了多少涉诈电话";
@@ -695,70 +696,70 @@ fn binary(dir: &std::path::Path) -> Command {
     command
 }
 
-/// Kills the child on drop, so a failed assertion does not leave a bot running.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_binary_answers_through_the_api_url_and_feedback_reports_it() {
     within_limit(async {
         let api = MockApi::start().await;
         let dir = tempfile::tempdir().unwrap();
-        let child = binary(dir.path())
-            .arg("run")
-            .env("TELOXIDE_TOKEN", "123:TEST")
-            .env("TELOXIDE_API_URL", &api.url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut child = KillOnDrop(child);
+        let mut bot = Running::spawn(
+            binary(dir.path())
+                .arg("run")
+                .env("TELOXIDE_TOKEN", "123:TEST")
+                .env("TELOXIDE_API_URL", &api.url),
+        );
         let commands = api.wait_method("setMyCommands").await;
         assert!(commands.body["commands"].as_array().unwrap().len() >= 4);
         api.push(message_update(text_message(1_001, 1_001, QUESTION)));
         assert!(api.wait_sent(1_001).await.text().contains(FIGURE));
-        assert!(child.0.try_wait().unwrap().is_none(), "still running");
-        drop(child);
+        assert!(bot.is_running(), "still running");
+        // Stopped as systemd stops it: it finishes what it has and exits 0.
+        bot.terminate();
+        let exited = bot.finish().await;
+        assert!(exited.status.success(), "{exited:?}");
 
-        let report = binary(dir.path()).arg("feedback").output().unwrap();
-        let printed = String::from_utf8_lossy(&report.stdout);
-        assert!(report.status.success(), "{printed}");
-        assert!(printed.contains(&format!("   1× {QUESTION}")), "{printed}");
+        let report = Running::spawn(binary(dir.path()).arg("feedback"))
+            .finish()
+            .await;
+        assert!(report.status.success(), "{report:?}");
+        assert!(
+            report.stdout.contains(&format!("   1× {QUESTION}")),
+            "{}",
+            report.stdout
+        );
     })
     .await;
 }
 
-#[test]
-fn run_without_a_token_explains_botfather_and_exits_2() {
-    let dir = tempfile::tempdir().unwrap();
-    for token in [None, Some("not-a-token")] {
-        let mut command = binary(dir.path());
-        command.arg("run");
-        if let Some(token) = token {
-            command.env("TELOXIDE_TOKEN", token);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_without_a_token_explains_botfather_and_exits_2() {
+    within_limit(async {
+        let dir = tempfile::tempdir().unwrap();
+        for token in [None, Some("not-a-token")] {
+            let mut command = binary(dir.path());
+            command.arg("run");
+            if let Some(token) = token {
+                command.env("TELOXIDE_TOKEN", token);
+            }
+            let output = Running::spawn(&mut command).finish().await;
+            let stderr = output.stderr;
+            assert_eq!(output.status.code(), Some(2), "{stderr}");
+            assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+            assert!(stderr.contains("@BotFather"), "{stderr}");
+            assert!(!stderr.contains("not-a-token"), "{stderr}");
         }
-        let output = command.output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-        assert!(stderr.contains("@BotFather"), "{stderr}");
-        assert!(!stderr.contains("not-a-token"), "{stderr}");
-    }
+    })
+    .await;
 }
 
-/// Stops the child as systemd or a container runtime would: SIGTERM.
-fn terminate(child: &std::process::Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success(), "kill -TERM failed");
+/// The port in the bot's `listening for webhook updates on ADDRESS:PORT` log line.
+fn listening_port(line: &str) -> u16 {
+    let (_, after) = line
+        .rsplit_once(':')
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no port in {line:?}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -766,35 +767,41 @@ async fn run_binary_in_webhook_mode_answers_posted_updates_with_the_secret_only(
     within_limit(async {
         let api = MockApi::start().await;
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let webhook_url = format!("http://127.0.0.1:{port}/telegram/hook");
+        // The public address Telegram is told to post to, behind a reverse proxy. The test plays
+        // the proxy: it posts to the local port the bot reports, on the URL's path.
+        let webhook_url = "https://bot.example.org/telegram/hook";
         let secret = "test-secret_42";
-        let child = binary(dir.path())
-            .arg("run")
-            .env("TELOXIDE_TOKEN", "123:TEST")
-            .env("TELOXIDE_API_URL", &api.url)
-            .env("WEBHOOK_URL", &webhook_url)
-            .env("PORT", port.to_string())
-            .env("WEBHOOK_SECRET", secret)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let child = KillOnDrop(child);
+        let mut bot = Running::spawn(
+            binary(dir.path())
+                .arg("run")
+                .env("TELOXIDE_TOKEN", "123:TEST")
+                .env("TELOXIDE_API_URL", &api.url)
+                .env("WEBHOOK_URL", webhook_url)
+                // Any free port, as the bot binds it: a port picked beforehand and released could
+                // be taken by someone else before the bot binds it.
+                .env("PORT", "0")
+                .env("WEBHOOK_SECRET", secret)
+                .env("RUST_LOG", "warn,fanzha_bot::bot=info"),
+        );
+        let listening = bot
+            .wait_for_stderr("listening for webhook updates on ")
+            .await;
+        let port = listening_port(&listening);
+        let local_url = format!("http://127.0.0.1:{port}/telegram/hook");
 
         let registered = api.wait_method("setWebhook").await;
-        assert_eq!(registered.body["url"], webhook_url.as_str());
+        assert_eq!(registered.body["url"], webhook_url);
         assert_eq!(registered.body["secret_token"], secret);
 
         let forged = json!({ "update_id": 1, "message": text_message(2_001, 2_001, QUESTION) });
         assert_eq!(
-            post_to_webhook(&webhook_url, Some("wrong"), &forged).await,
+            post_to_webhook(&local_url, Some("wrong"), &forged).await,
             401
         );
-        assert_eq!(post_to_webhook(&webhook_url, None, &forged).await, 401);
+        assert_eq!(post_to_webhook(&local_url, None, &forged).await, 401);
         let genuine = json!({ "update_id": 2, "message": text_message(2_002, 2_002, QUESTION) });
         assert_eq!(
-            post_to_webhook(&webhook_url, Some(secret), &genuine).await,
+            post_to_webhook(&local_url, Some(secret), &genuine).await,
             200
         );
         let reply = api.wait_sent(2_002).await;
@@ -809,22 +816,10 @@ async fn run_binary_in_webhook_mode_answers_posted_updates_with_the_secret_only(
             "a post without the secret was answered"
         );
 
-        terminate(&child.0);
+        bot.terminate();
         api.wait_method("deleteWebhook").await;
-        let pid = child.0.id();
-        let exiting = tokio::task::spawn_blocking(move || {
-            let mut child = child;
-            let status = child.0.wait();
-            (status, child)
-        });
-        let Ok(exited) = tokio::time::timeout(Duration::from_secs(10), exiting).await else {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-            panic!("the bot did not exit within 10 s of SIGTERM");
-        };
-        let exited = exited.unwrap().0.unwrap();
-        assert!(exited.success(), "{exited:?}");
+        let exited = bot.finish().await;
+        assert!(exited.status.success(), "{exited:?}");
     })
     .await;
 }
@@ -835,6 +830,8 @@ async fn run_binary_webhook_mistakes_are_one_line_and_exit_2() {
         let dir = tempfile::tempdir().unwrap();
         let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
         let taken_port = taken.local_addr().unwrap().port().to_string();
+        // Nothing answers here: every case must fail before the Bot API is asked anything.
+        let (_refusing, refusing_port) = refusing_port();
         let cases = [
             ("WEBHOOK_URL", "bot.example.org/hook", "WEBHOOK_URL"),
             ("WEBHOOK_URL", "https://", "WEBHOOK_URL"),
@@ -848,15 +845,14 @@ async fn run_binary_webhook_mistakes_are_one_line_and_exit_2() {
             command
                 .arg("run")
                 .env("TELOXIDE_TOKEN", "123:TEST")
-                // Nothing listens here: every case must fail before the Bot API is asked anything.
                 .env(
                     "TELOXIDE_API_URL",
-                    format!("http://127.0.0.1:{}/", free_port()),
+                    format!("http://127.0.0.1:{refusing_port}/"),
                 )
                 .env("WEBHOOK_URL", "https://bot.example.org/hook")
                 .env(name, value);
-            let output = command.output().unwrap();
-            let stderr = String::from_utf8_lossy(&output.stderr);
+            let output = Running::spawn(&mut command).finish().await;
+            let stderr = output.stderr;
             assert_eq!(output.status.code(), Some(2), "{name}={value}: {stderr}");
             assert_eq!(stderr.trim().lines().count(), 1, "{name}={value}: {stderr}");
             assert!(

@@ -361,15 +361,19 @@ struct WebhookServer {
 
 impl WebhookServer {
     /// Binds the webhook's port. Done before the webhook is registered, so Telegram is never
-    /// pointed at a bot that cannot listen.
+    /// pointed at a bot that cannot listen. The address bound is logged: with `PORT=0` that is
+    /// where to find the port the system picked.
     async fn bind(webhook: &Webhook) -> Result<WebhookServer, RunError> {
-        let options = webhook.options()?;
+        let mut options = webhook.options()?;
+        let listen_error = |problem| RunError::Listen {
+            port: webhook.port,
+            problem,
+        };
         let listener = tokio::net::TcpListener::bind(options.address)
             .await
-            .map_err(|problem| RunError::Listen {
-                port: webhook.port,
-                problem,
-            })?;
+            .map_err(listen_error)?;
+        options.address = listener.local_addr().map_err(listen_error)?;
+        tracing::info!("listening for webhook updates on {}", options.address);
         Ok(WebhookServer { listener, options })
     }
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // Each test crate uses a different part of the support module.
 
 pub mod mock_api;
+pub mod process;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -248,10 +249,13 @@ pub fn message_update(message: Value) -> Value {
     json!({ "message": message })
 }
 
-/// A port nobody listens on now (the OS's pick, released at once), for a server under test.
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// A port on 127.0.0.1 that refuses connections: bound but not listening, and held (so nothing
+/// else can take it) until the socket is dropped.
+pub fn refusing_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
 }
 
 /// POSTs `update` to a webhook as Telegram does, with `secret` (if any) in
