@@ -20,7 +20,7 @@ pub mod tips;
 pub mod warnings;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -146,10 +146,7 @@ impl AppState {
     /// Serves `engine` from now on and restarts the index age.
     pub fn replace_engine(&self, engine: Engine) {
         self.engine.store(Arc::new(engine));
-        *self
-            .engine_built_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+        *unpoisoned(&self.engine_built_at) = Instant::now();
     }
 
     /// How long ago the engine being served was built.
@@ -157,16 +154,22 @@ impl AppState {
         if let Some(live) = &self.live {
             return live.index_age();
         }
-        self.engine_built_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .elapsed()
+        unpoisoned(&self.engine_built_at).elapsed()
     }
 
     /// Whether `user` is one of the maintainers (`ADMIN_IDS`).
     pub fn is_admin(&self, user: Option<&teloxide::types::User>) -> bool {
         user.is_some_and(|user| self.admin_ids.contains(&user.id.0))
     }
+}
+
+/// Locks `mutex` even if a handler panicked while holding it: the bot's locks guard small state
+/// (the flood counters, the inline cache, the index time) that stays usable, and one failed
+/// update must not make every later one fail too.
+pub(crate) fn unpoisoned<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Why a handler could not finish.
