@@ -191,16 +191,17 @@ pub struct HandlerError {
 }
 
 /// Tells the user something went wrong (best effort) and passes the failure on, with context,
-/// to the dispatcher's error handler.
+/// to the dispatcher's error handler. `context` is only asked for on a failure.
 pub async fn apologise_on_error<R: TelegramApi>(
     bot: &R,
     target: ReplyTarget,
-    context: String,
+    context: impl FnOnce() -> String,
     result: Result<(), BotError>,
 ) -> Result<(), HandlerError> {
     let Err(source) = result else {
         return Ok(());
     };
+    let context = context();
     if let Err(apology_failed) = send_text(bot, target, text::APOLOGY).await {
         tracing::debug!("{context}: apology not delivered: {apology_failed}");
     }
