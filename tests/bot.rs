@@ -14,6 +14,7 @@ use teloxide::Bot;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::requests::RequesterExt;
 
+use support::process::Running;
 use support::*;
 
 const QUESTION: &str = "拦截了多少涉诈电话";
@@ -69,184 +70,208 @@ fn assert_answer_message(call: &Call) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_question_is_answered_with_its_figure() {
-    let bot = Harness::start().await;
-    bot.api
-        .push(message_update(text_message(101, 101, QUESTION)));
-    let reply = bot.api.wait_sent(101).await;
-    assert!(reply.text().contains(FIGURE), "{}", reply.text());
-    assert!(reply.text().contains("《"), "source line: {}", reply.text());
-    assert_answer_message(&reply);
-    assert!(
-        reply.body.get("reply_parameters").is_none(),
-        "private answers need no quote"
-    );
-    let labels: Vec<String> = buttons(&reply)
-        .into_iter()
-        .map(|(label, _)| label)
-        .collect();
-    assert!(labels.contains(&"📄 原文".to_string()), "{labels:?}");
-    assert!(labels.contains(&"👍".to_string()) && labels.contains(&"👎".to_string()));
-    bot.stop().await;
+    within_limit(async {
+        let bot = Harness::start().await;
+        bot.api
+            .push(message_update(text_message(101, 101, QUESTION)));
+        let reply = bot.api.wait_sent(101).await;
+        assert!(reply.text().contains(FIGURE), "{}", reply.text());
+        assert!(reply.text().contains("《"), "source line: {}", reply.text());
+        assert_answer_message(&reply);
+        assert!(
+            reply.body.get("reply_parameters").is_none(),
+            "private answers need no quote"
+        );
+        let labels: Vec<String> = buttons(&reply)
+            .into_iter()
+            .map(|(label, _)| label)
+            .collect();
+        assert!(labels.contains(&"📄 原文".to_string()), "{labels:?}");
+        assert!(labels.contains(&"👍".to_string()) && labels.contains(&"👎".to_string()));
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_ask_with_bot_name_is_answered_as_a_reply() {
-    let bot = Harness::start().await;
-    let ask = format!("/ask@{BOT_USERNAME} {QUESTION}");
-    let mut message = command_message(-200, 5, &ask);
-    message["message_id"] = json!(55);
-    bot.api.push(message_update(message));
-    let reply = bot.api.wait_sent(-200).await;
-    assert!(reply.text().contains(FIGURE), "{}", reply.text());
-    assert_eq!(reply.body["reply_parameters"]["message_id"], 55);
-    assert_answer_message(&reply);
-    bot.stop().await;
+    within_limit(async {
+        let bot = Harness::start().await;
+        let ask = format!("/ask@{BOT_USERNAME} {QUESTION}");
+        let mut message = command_message(-200, 5, &ask);
+        message["message_id"] = json!(55);
+        bot.api.push(message_update(message));
+        let reply = bot.api.wait_sent(-200).await;
+        assert!(reply.text().contains(FIGURE), "{}", reply.text());
+        assert_eq!(reply.body["reply_parameters"]["message_id"], 55);
+        assert_answer_message(&reply);
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_chatter_and_commands_for_other_bots_are_ignored() {
-    let bot = Harness::start().await;
-    let chat = -201;
-    for ignored in [
-        text_message(chat, 5, "今天天气不错"),
-        text_message(chat, 5, QUESTION),
-        command_message(chat, 5, &format!("/ask@other_bot {QUESTION}")),
-        command_message(chat, 5, "/help@other_bot"),
-        command_message(chat, 5, "/unknown"),
-    ] {
-        bot.api.push(message_update(ignored));
-    }
-    // Updates of one chat are handled in order: once this is answered, the others were seen.
-    bot.api.push(message_update(command_message(
-        chat,
-        6,
-        &format!("/ask@{BOT_USERNAME} {QUESTION}"),
-    )));
-    let reply = bot.api.wait_sent(chat).await;
-    assert!(reply.text().contains(FIGURE));
-    let sent = bot.api.calls_to("sendMessage");
-    assert_eq!(
-        sent.len(),
-        1,
-        "only the addressed question is answered: {sent:?}"
-    );
-    bot.stop().await;
+    within_limit(async {
+        let bot = Harness::start().await;
+        let chat = -201;
+        for ignored in [
+            text_message(chat, 5, "今天天气不错"),
+            text_message(chat, 5, QUESTION),
+            command_message(chat, 5, &format!("/ask@other_bot {QUESTION}")),
+            command_message(chat, 5, "/help@other_bot"),
+            command_message(chat, 5, "/unknown"),
+        ] {
+            bot.api.push(message_update(ignored));
+        }
+        // Updates of one chat are handled in order: once this is answered, the others were seen.
+        bot.api.push(message_update(command_message(
+            chat,
+            6,
+            &format!("/ask@{BOT_USERNAME} {QUESTION}"),
+        )));
+        let reply = bot.api.wait_sent(chat).await;
+        assert!(reply.text().contains(FIGURE));
+        let sent = bot.api.calls_to("sendMessage");
+        assert_eq!(
+            sent.len(),
+            1,
+            "only the addressed question is answered: {sent:?}"
+        );
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mention_and_reply_to_bot_are_answered() {
-    let bot = Harness::start().await;
-    bot.api.push(message_update(mention_message(
-        -202,
-        5,
-        "",
-        &format!(" {QUESTION}"),
-    )));
-    let mentioned = bot.api.wait_sent(-202).await;
-    assert!(mentioned.text().contains(FIGURE), "{}", mentioned.text());
-    bot.api.push(message_update(mention_message(
-        -203,
-        5,
-        &format!("{QUESTION}？"),
-        "",
-    )));
-    assert!(bot.api.wait_sent(-203).await.text().contains(FIGURE));
-    bot.api
-        .push(message_update(reply_to_bot(-204, 5, QUESTION)));
-    let replied = bot.api.wait_sent(-204).await;
-    assert!(replied.text().contains(FIGURE), "{}", replied.text());
-    bot.stop().await;
+    within_limit(async {
+        let bot = Harness::start().await;
+        bot.api.push(message_update(mention_message(
+            -202,
+            5,
+            "",
+            &format!(" {QUESTION}"),
+        )));
+        let mentioned = bot.api.wait_sent(-202).await;
+        assert!(mentioned.text().contains(FIGURE), "{}", mentioned.text());
+        bot.api.push(message_update(mention_message(
+            -203,
+            5,
+            &format!("{QUESTION}？"),
+            "",
+        )));
+        assert!(bot.api.wait_sent(-203).await.text().contains(FIGURE));
+        bot.api
+            .push(message_update(reply_to_bot(-204, 5, QUESTION)));
+        let replied = bot.api.wait_sent(-204).await;
+        assert!(replied.text().contains(FIGURE), "{}", replied.text());
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bare_ask_and_bare_mention_get_the_usage_hint() {
-    let bot = Harness::start().await;
-    bot.api
-        .push(message_update(command_message(-205, 5, "/ask")));
-    assert_eq!(bot.api.wait_sent(-205).await.text(), text::ASK_USAGE);
-    bot.api.push(message_update(command_message(
-        -206,
-        5,
-        &format!("/ask@{BOT_USERNAME}   "),
-    )));
-    assert_eq!(bot.api.wait_sent(-206).await.text(), text::ASK_USAGE);
-    bot.api
-        .push(message_update(mention_message(-207, 5, "", "")));
-    assert_eq!(bot.api.wait_sent(-207).await.text(), text::ASK_USAGE);
-    bot.stop().await;
+    within_limit(async {
+        let bot = Harness::start().await;
+        bot.api
+            .push(message_update(command_message(-205, 5, "/ask")));
+        assert_eq!(bot.api.wait_sent(-205).await.text(), text::ASK_USAGE);
+        bot.api.push(message_update(command_message(
+            -206,
+            5,
+            &format!("/ask@{BOT_USERNAME}   "),
+        )));
+        assert_eq!(bot.api.wait_sent(-206).await.text(), text::ASK_USAGE);
+        bot.api
+            .push(message_update(mention_message(-207, 5, "", "")));
+        assert_eq!(bot.api.wait_sent(-207).await.text(), text::ASK_USAGE);
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forum_topic_question_is_answered_in_the_same_topic() {
-    let bot = Harness::start().await;
-    let chat = -1_001_234_567_890;
-    let mut message = command_message(chat, 5, &format!("/ask {QUESTION}"));
-    message["message_thread_id"] = json!(7);
-    message["is_topic_message"] = json!(true);
-    bot.api.push(message_update(message));
-    let reply = bot.api.wait_sent(chat).await;
-    assert_eq!(reply.body["message_thread_id"], 7);
-    assert!(reply.text().contains(FIGURE));
-    bot.stop().await;
+    within_limit(async {
+        let bot = Harness::start().await;
+        let chat = -1_001_234_567_890;
+        let mut message = command_message(chat, 5, &format!("/ask {QUESTION}"));
+        message["message_thread_id"] = json!(7);
+        message["is_topic_message"] = json!(true);
+        bot.api.push(message_update(message));
+        let reply = bot.api.wait_sent(chat).await;
+        assert_eq!(reply.body["message_thread_id"], 7);
+        assert!(reply.text().contains(FIGURE));
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn help_start_about_and_admin_report() {
-    let bot = Harness::start().await;
-    bot.api
-        .push(message_update(command_message(301, 301, "/start")));
-    let help = bot.api.wait_sent(301).await;
-    assert!(help.text().starts_with(text::HELP_INTRO), "{}", help.text());
-    assert!(help.text().contains("/ask"));
-    assert_telegram_html(help.text());
-    bot.api
-        .push(message_update(command_message(302, 302, "/about")));
-    let about = bot.api.wait_sent(302).await;
-    assert!(about.text().starts_with(text::ABOUT_HEADING));
-    assert!(about.text().contains("2022-04-15"), "{}", about.text());
-    bot.api
-        .push(message_update(command_message(303, 303, "/report")));
-    assert_eq!(bot.api.wait_sent(303).await.text(), text::ADMIN_ONLY);
-    let admin = ADMIN as i64;
-    bot.api
-        .push(message_update(command_message(admin, admin, "/report")));
-    let report = bot.api.wait_sent(admin).await;
-    assert!(report.text().starts_with("<pre>"), "{}", report.text());
-    assert!(report.text().contains("questions asked"));
-    bot.stop().await;
+    within_limit(async {
+        let bot = Harness::start().await;
+        bot.api
+            .push(message_update(command_message(301, 301, "/start")));
+        let help = bot.api.wait_sent(301).await;
+        assert!(help.text().starts_with(text::HELP_INTRO), "{}", help.text());
+        assert!(help.text().contains("/ask"));
+        assert_telegram_html(help.text());
+        bot.api
+            .push(message_update(command_message(302, 302, "/about")));
+        let about = bot.api.wait_sent(302).await;
+        assert!(about.text().starts_with(text::ABOUT_HEADING));
+        assert!(about.text().contains("2022-04-15"), "{}", about.text());
+        bot.api
+            .push(message_update(command_message(303, 303, "/report")));
+        assert_eq!(bot.api.wait_sent(303).await.text(), text::ADMIN_ONLY);
+        let admin = ADMIN as i64;
+        bot.api
+            .push(message_update(command_message(admin, admin, "/report")));
+        let report = bot.api.wait_sent(admin).await;
+        assert!(report.text().starts_with("<pre>"), "{}", report.text());
+        assert!(report.text().contains("questions asked"));
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inline_query_offers_answer_cards_and_headlines() {
-    let bot = Harness::start().await;
-    bot.api.push(inline_query(401, QUESTION));
-    let answered = bot.api.wait_method("answerInlineQuery").await;
-    let results = answered.body["results"].as_array().unwrap().clone();
-    assert!((1..=5).contains(&results.len()), "{results:?}");
-    assert_eq!(answered.body["cache_time"], 300);
-    let first = &results[0]["input_message_content"];
-    assert!(
-        first["message_text"].as_str().unwrap().contains(FIGURE),
-        "{first}"
-    );
-    assert_eq!(first["parse_mode"], "HTML");
-    for result in &results {
-        assert_telegram_html(
-            result["input_message_content"]["message_text"]
-                .as_str()
-                .unwrap(),
+    within_limit(async {
+        let bot = Harness::start().await;
+        bot.api.push(inline_query(401, QUESTION));
+        let answered = bot.api.wait_method("answerInlineQuery").await;
+        let results = answered.body["results"].as_array().unwrap().clone();
+        assert!((1..=5).contains(&results.len()), "{results:?}");
+        assert_eq!(answered.body["cache_time"], 300);
+        let first = &results[0]["input_message_content"];
+        assert!(
+            first["message_text"].as_str().unwrap().contains(FIGURE),
+            "{first}"
         );
-        assert!(result["id"].as_str().unwrap().len() <= 64);
-    }
+        assert_eq!(first["parse_mode"], "HTML");
+        for result in &results {
+            assert_telegram_html(
+                result["input_message_content"]["message_text"]
+                    .as_str()
+                    .unwrap(),
+            );
+            assert!(result["id"].as_str().unwrap().len() <= 64);
+        }
 
-    bot.api.push(inline_query(402, "   "));
-    let headlines = bot.api.wait_method_nth("answerInlineQuery", 2).await;
-    let results = headlines.body["results"].as_array().unwrap();
-    assert!(
-        (1..=5).contains(&results.len()),
-        "headline figures: {results:?}"
-    );
-    bot.stop().await;
+        bot.api.push(inline_query(402, "   "));
+        let headlines = bot.api.wait_method_nth("answerInlineQuery", 2).await;
+        let results = headlines.body["results"].as_array().unwrap();
+        assert!(
+            (1..=5).contains(&results.len()),
+            "headline figures: {results:?}"
+        );
+        bot.stop().await;
+    })
+    .await;
 }
 
 /// The "🔎 问 bot" link under an inline result.
@@ -258,371 +283,399 @@ fn ask_bot_link(result: &serde_json::Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inline_card_button_asks_its_question_in_the_bots_private_chat() {
-    let bot = Harness::start().await;
-    bot.api.push(inline_query(403, QUESTION));
-    let answered = bot.api.wait_method("answerInlineQuery").await;
-    let results = answered.body["results"].as_array().unwrap();
-    let link = ask_bot_link(&results[0]);
-    assert!(results.iter().all(|result| ask_bot_link(result) == link));
-    let payload = link
-        .strip_prefix(&format!("https://t.me/{BOT_USERNAME}?start="))
-        .unwrap_or_else(|| panic!("not a deep link into the bot's chat: {link}"));
-    assert!(payload.len() <= 64, "{payload}");
+    within_limit(async {
+        let bot = Harness::start().await;
+        bot.api.push(inline_query(403, QUESTION));
+        let answered = bot.api.wait_method("answerInlineQuery").await;
+        let results = answered.body["results"].as_array().unwrap();
+        let link = ask_bot_link(&results[0]);
+        assert!(results.iter().all(|result| ask_bot_link(result) == link));
+        let payload = link
+            .strip_prefix(&format!("https://t.me/{BOT_USERNAME}?start="))
+            .unwrap_or_else(|| panic!("not a deep link into the bot's chat: {link}"));
+        assert!(payload.len() <= 64, "{payload}");
 
-    // Tapping the link opens the private chat, where Telegram sends `/start <payload>`.
-    bot.api.push(message_update(command_message(
-        404,
-        404,
-        &format!("/start {payload}"),
-    )));
-    let reply = bot.api.wait_sent(404).await;
-    assert!(reply.text().contains(FIGURE), "{}", reply.text());
-    assert_answer_message(&reply);
+        // Tapping the link opens the private chat, where Telegram sends `/start <payload>`.
+        bot.api.push(message_update(command_message(
+            404,
+            404,
+            &format!("/start {payload}"),
+        )));
+        let reply = bot.api.wait_sent(404).await;
+        assert!(reply.text().contains(FIGURE), "{}", reply.text());
+        assert_answer_message(&reply);
 
-    // Headline cards have no question: the button just opens the chat.
-    bot.api.push(inline_query(405, ""));
-    let headlines = bot.api.wait_method_nth("answerInlineQuery", 2).await;
-    let first = &headlines.body["results"][0];
-    assert_eq!(ask_bot_link(first), format!("https://t.me/{BOT_USERNAME}"));
-    // A payload that carries no question (a link made elsewhere) gets the help, as bare /start.
-    bot.api.push(message_update(command_message(
-        406,
-        406,
-        "/start from-a-poster",
-    )));
-    let help = bot.api.wait_sent(406).await;
-    assert!(help.text().starts_with(text::HELP_INTRO), "{}", help.text());
-    bot.stop().await;
+        // Headline cards have no question: the button just opens the chat.
+        bot.api.push(inline_query(405, ""));
+        let headlines = bot.api.wait_method_nth("answerInlineQuery", 2).await;
+        let first = &headlines.body["results"][0];
+        assert_eq!(ask_bot_link(first), format!("https://t.me/{BOT_USERNAME}"));
+        // A payload that carries no question (a link made elsewhere) gets the help, as bare /start.
+        bot.api.push(message_update(command_message(
+            406,
+            406,
+            "/start from-a-poster",
+        )));
+        let help = bot.api.wait_sent(406).await;
+        assert!(help.text().starts_with(text::HELP_INTRO), "{}", help.text());
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn buttons_show_the_source_page_on_and_store_feedback() {
-    let bot = Harness::start().await;
-    let chat = 501;
-    bot.api
-        .push(message_update(text_message(chat, chat, QUESTION)));
-    let answer = bot.api.wait_sent(chat).await;
-    let answer_id = 1000; // The mock numbers sent messages from 1000.
+    within_limit(async {
+        let bot = Harness::start().await;
+        let chat = 501;
+        bot.api
+            .push(message_update(text_message(chat, chat, QUESTION)));
+        let answer = bot.api.wait_sent(chat).await;
+        let answer_id = 1000; // The mock numbers sent messages from 1000.
 
-    // 📄 原文: the whole paragraph, as a reply to the answer.
-    bot.api.push(button_press(
-        chat,
-        &answer,
-        answer_id,
-        &button(&answer, "📄 原文"),
-    ));
-    let source = bot.api.wait_for_nth("sendMessage", chat, 2).await;
-    assert_eq!(source.body["reply_parameters"]["message_id"], answer_id);
-    assert!(source.text().contains("<blockquote>"), "{}", source.text());
-    assert!(source.text().contains(FIGURE));
-    assert_telegram_html(source.text());
-    bot.api.wait_method("answerCallbackQuery").await;
+        // 📄 原文: the whole paragraph, as a reply to the answer.
+        bot.api.push(button_press(
+            chat,
+            &answer,
+            answer_id,
+            &button(&answer, "📄 原文"),
+        ));
+        let source = bot.api.wait_for_nth("sendMessage", chat, 2).await;
+        assert_eq!(source.body["reply_parameters"]["message_id"], answer_id);
+        assert!(source.text().contains("<blockquote>"), "{}", source.text());
+        assert!(source.text().contains(FIGURE));
+        assert_telegram_html(source.text());
+        bot.api.wait_method("answerCallbackQuery").await;
 
-    // 🔎 更多: the next result, by editing the answer in place.
-    bot.api.push(button_press(
-        chat,
-        &answer,
-        answer_id,
-        &button(&answer, "🔎 更多"),
-    ));
-    let edited = bot.api.wait_method("editMessageText").await;
-    assert_eq!(edited.body["message_id"], answer_id);
-    assert!(edited.text().starts_with("🔎 第 2/"), "{}", edited.text());
-    assert_ne!(edited.text(), answer.text());
-    assert_answer_message(&edited);
+        // 🔎 更多: the next result, by editing the answer in place.
+        bot.api.push(button_press(
+            chat,
+            &answer,
+            answer_id,
+            &button(&answer, "🔎 更多"),
+        ));
+        let edited = bot.api.wait_method("editMessageText").await;
+        assert_eq!(edited.body["message_id"], answer_id);
+        assert!(edited.text().starts_with("🔎 第 2/"), "{}", edited.text());
+        assert_ne!(edited.text(), answer.text());
+        assert_answer_message(&edited);
 
-    // 👍 then 👎 from another user: both stored, and the report shows the down-vote.
-    bot.api.push(button_press(
-        chat,
-        &answer,
-        answer_id,
-        &button(&answer, "👍"),
-    ));
-    bot.api.push(button_press(
-        chat + 1,
-        &answer,
-        answer_id,
-        &button(&answer, "👎"),
-    ));
-    let thanks = bot
-        .api
-        .wait_for("two vote toasts", Duration::from_secs(10), |calls| {
-            let toasts: Vec<&Call> = calls
-                .iter()
-                .filter(|c| {
-                    c.method == "answerCallbackQuery" && c.body["text"] == text::THANKS_FOR_FEEDBACK
-                })
-                .collect();
-            (toasts.len() == 2).then_some(toasts.len())
-        })
-        .await;
-    assert_eq!(thanks, 2);
-    let report = bot.state.store.report(10).await.unwrap();
-    assert_eq!(report.down_voted.len(), 1, "{report}");
-    assert_eq!(report.down_voted[0].question, QUESTION);
-    assert_eq!((report.down_voted[0].down, report.down_voted[0].up), (1, 1));
-    assert_eq!(report.most_asked[0].question, QUESTION);
+        // 👍 then 👎 from another user: both stored, and the report shows the down-vote.
+        bot.api.push(button_press(
+            chat,
+            &answer,
+            answer_id,
+            &button(&answer, "👍"),
+        ));
+        bot.api.push(button_press(
+            chat + 1,
+            &answer,
+            answer_id,
+            &button(&answer, "👎"),
+        ));
+        let thanks = bot
+            .api
+            .wait_for("two vote toasts", Duration::from_secs(10), |calls| {
+                let toasts: Vec<&Call> = calls
+                    .iter()
+                    .filter(|c| {
+                        c.method == "answerCallbackQuery"
+                            && c.body["text"] == text::THANKS_FOR_FEEDBACK
+                    })
+                    .collect();
+                (toasts.len() == 2).then_some(toasts.len())
+            })
+            .await;
+        assert_eq!(thanks, 2);
+        let report = bot.state.store.report(10).await.unwrap();
+        assert_eq!(report.down_voted.len(), 1, "{report}");
+        assert_eq!(report.down_voted[0].question, QUESTION);
+        assert_eq!((report.down_voted[0].down, report.down_voted[0].up), (1, 1));
+        assert_eq!(report.most_asked[0].question, QUESTION);
 
-    // A forged or stale button is answered with a toast, not an error.
-    bot.api
-        .push(button_press(chat, &answer, answer_id, "m:ffff:1"));
-    bot.api
-        .wait_for("expired-button toast", Duration::from_secs(10), |calls| {
-            calls
-                .iter()
-                .find(|c| c.body["text"] == text::BUTTON_EXPIRED)
-                .cloned()
-        })
-        .await;
-    bot.stop().await;
+        // A forged or stale button is answered with a toast, not an error.
+        bot.api
+            .push(button_press(chat, &answer, answer_id, "m:ffff:1"));
+        bot.api
+            .wait_for("expired-button toast", Duration::from_secs(10), |calls| {
+                calls
+                    .iter()
+                    .find(|c| c.body["text"] == text::BUTTON_EXPIRED)
+                    .cloned()
+            })
+            .await;
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_in_a_question_is_escaped() {
-    let bot = Harness::start().await;
-    let hostile = "<b>拦截</b>了多少涉诈电话 & <script>alert(1)</script> <a href=\"x\">";
-    bot.api
-        .push(message_update(text_message(601, 601, hostile)));
-    bot.api.push(message_update(text_message(
-        602,
-        602,
-        "<i>今天天气</i> & 怎么样",
-    )));
-    for chat in [601, 602] {
-        let reply = bot.api.wait_sent(chat).await;
-        assert_telegram_html(reply.text());
-        assert!(!reply.text().contains("<script>") && !reply.text().contains("<a "));
-    }
-    bot.stop().await;
+    within_limit(async {
+        let bot = Harness::start().await;
+        let hostile = "<b>拦截</b>了多少涉诈电话 & <script>alert(1)</script> <a href=\"x\">";
+        bot.api
+            .push(message_update(text_message(601, 601, hostile)));
+        bot.api.push(message_update(text_message(
+            602,
+            602,
+            "<i>今天天气</i> & 怎么样",
+        )));
+        for chat in [601, 602] {
+            let reply = bot.api.wait_sent(chat).await;
+            assert_telegram_html(reply.text());
+            assert!(!reply.text().contains("<script>") && !reply.text().contains("<a "));
+        }
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn burst_of_200_chats_gets_exactly_one_correct_reply_each() {
-    let bot = Harness::start().await;
-    let chats: Vec<i64> = (0..200).map(|i| 10_000 + i).collect();
-    bot.api.push_all(
-        chats
-            .iter()
-            .map(|&chat| message_update(text_message(chat, chat, QUESTION)))
-            .collect(),
-    );
-    let sent = bot
-        .api
-        .wait_for("200 replies", Duration::from_secs(60), |calls| {
-            let sent: Vec<Call> = calls
+    within_limit(async {
+        let bot = Harness::start().await;
+        let chats: Vec<i64> = (0..200).map(|i| 10_000 + i).collect();
+        bot.api.push_all(
+            chats
                 .iter()
-                .filter(|c| c.method == "sendMessage")
-                .cloned()
-                .collect();
-            (sent.len() >= chats.len()).then_some(sent)
-        })
-        .await;
-    assert_eq!(sent.len(), chats.len());
-    for chat in &chats {
-        let replies: Vec<&Call> = sent.iter().filter(|c| c.chat_id() == Some(*chat)).collect();
-        assert_eq!(replies.len(), 1, "chat {chat}");
-        assert!(replies[0].text().contains(FIGURE));
-    }
-    bot.stop().await;
+                .map(|&chat| message_update(text_message(chat, chat, QUESTION)))
+                .collect(),
+        );
+        let sent = bot
+            .api
+            .wait_for("200 replies", Duration::from_secs(60), |calls| {
+                let sent: Vec<Call> = calls
+                    .iter()
+                    .filter(|c| c.method == "sendMessage")
+                    .cloned()
+                    .collect();
+                (sent.len() >= chats.len()).then_some(sent)
+            })
+            .await;
+        assert_eq!(sent.len(), chats.len());
+        for chat in &chats {
+            let replies: Vec<&Call> = sent.iter().filter(|c| c.chat_id() == Some(*chat)).collect();
+            assert_eq!(replies.len(), 1, "chat {chat}");
+            assert!(replies[0].text().contains(FIGURE));
+        }
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unexpected_updates_and_odd_input_leave_the_bot_running() {
-    let bot = Harness::start().await;
-    let group = -700;
-    let mut photo = text_message(701, 701, "");
-    photo.as_object_mut().unwrap().remove("text");
-    photo["photo"] = json!([{ "file_id": "f", "file_unique_id": "u", "width": 1, "height": 1 }]);
-    let mut sticker_in_group = photo.clone();
-    sticker_in_group["chat"] = mock_api::chat(group);
-    let mut migrated = text_message(group, 5, "");
-    migrated.as_object_mut().unwrap().remove("text");
-    migrated["migrate_to_chat_id"] = json!(-1_009_999_999_999i64);
-    let member = |status: &str| json!({ "user": mock_api::bot_user_plain(), "status": status });
-    let added = json!({
-        "chat": mock_api::chat(group), "from": user(5), "date": 1_700_000_000,
-        "old_chat_member": member("left"), "new_chat_member": member("member"),
-    });
-    let odd_texts = [
-        String::new(),
-        " \u{0}\u{7}\u{1b}[31m ".to_string(),
-        "🚨🚨🚨💰💰".to_string(),
-        "诈".repeat(4096),
-        "&amp;<<>>\"'".to_string(),
-    ];
-    let mut updates = vec![
-        json!({ "edited_message": text_message(701, 701, QUESTION) }),
-        json!({ "channel_post": { "message_id": 1, "date": 1, "chat": { "id": -1_005_555_555_555i64, "type": "channel", "title": "频道" }, "text": QUESTION } }),
-        json!({ "chat_member": added.clone() }),
-        json!({ "my_chat_member": added }),
-        json!({ "poll": { "id": "p", "question": "?", "options": [], "total_voter_count": 0, "is_closed": false, "is_anonymous": true, "type": "regular", "allows_multiple_answers": false } }),
-        json!({ "some_future_update_kind": { "x": 1 } }),
-        message_update(sticker_in_group),
-        message_update(migrated),
-        message_update(photo),
-    ];
-    updates.extend(
-        odd_texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| message_update(text_message(710 + i as i64, 710 + i as i64, t))),
-    );
-    bot.api.push_all(updates);
-    // The photo in a private chat gets the hint; the group gets one introduction.
-    assert_eq!(bot.api.wait_sent(701).await.text(), text::NON_TEXT_HINT);
-    assert_eq!(bot.api.wait_sent(group).await.text(), text::GROUP_INTRO);
-    for i in 0..odd_texts.len() as i64 {
-        let reply = bot.api.wait_sent(710 + i).await;
-        assert_telegram_html(reply.text());
-    }
-    // Still answering afterwards, and nothing was said to the channel or about the edit.
-    bot.api.push(message_update(command_message(
-        group,
-        6,
-        &format!("/ask {QUESTION}"),
-    )));
-    let answer = bot.api.wait_for_nth("sendMessage", group, 2).await;
-    assert!(answer.text().contains(FIGURE));
-    assert_eq!(
-        bot.api
-            .calls_to("sendMessage")
-            .iter()
-            .filter(|c| c.chat_id() == Some(701))
-            .count(),
-        1
-    );
-    bot.stop().await;
+    within_limit(async {
+        let bot = Harness::start().await;
+        let group = -700;
+        let mut photo = text_message(701, 701, "");
+        photo.as_object_mut().unwrap().remove("text");
+        photo["photo"] = json!([{ "file_id": "f", "file_unique_id": "u", "width": 1, "height": 1 }]);
+        let mut sticker_in_group = photo.clone();
+        sticker_in_group["chat"] = mock_api::chat(group);
+        let mut migrated = text_message(group, 5, "");
+        migrated.as_object_mut().unwrap().remove("text");
+        migrated["migrate_to_chat_id"] = json!(-1_009_999_999_999i64);
+        let member = |status: &str| json!({ "user": mock_api::bot_user_plain(), "status": status });
+        let added = json!({
+            "chat": mock_api::chat(group), "from": user(5), "date": 1_700_000_000,
+            "old_chat_member": member("left"), "new_chat_member": member("member"),
+        });
+        let odd_texts = [
+            String::new(),
+            " \u{0}\u{7}\u{1b}[31m ".to_string(),
+            "🚨🚨🚨💰💰".to_string(),
+            "诈".repeat(4096),
+            "&amp;<<>>\"'".to_string(),
+        ];
+        let mut updates = vec![
+            json!({ "edited_message": text_message(701, 701, QUESTION) }),
+            json!({ "channel_post": { "message_id": 1, "date": 1, "chat": { "id": -1_005_555_555_555i64, "type": "channel", "title": "频道" }, "text": QUESTION } }),
+            json!({ "chat_member": added.clone() }),
+            json!({ "my_chat_member": added }),
+            json!({ "poll": { "id": "p", "question": "?", "options": [], "total_voter_count": 0, "is_closed": false, "is_anonymous": true, "type": "regular", "allows_multiple_answers": false } }),
+            json!({ "some_future_update_kind": { "x": 1 } }),
+            message_update(sticker_in_group),
+            message_update(migrated),
+            message_update(photo),
+        ];
+        updates.extend(
+            odd_texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| message_update(text_message(710 + i as i64, 710 + i as i64, t))),
+        );
+        bot.api.push_all(updates);
+        // The photo in a private chat gets the hint; the group gets one introduction.
+        assert_eq!(bot.api.wait_sent(701).await.text(), text::NON_TEXT_HINT);
+        assert_eq!(bot.api.wait_sent(group).await.text(), text::GROUP_INTRO);
+        for i in 0..odd_texts.len() as i64 {
+            let reply = bot.api.wait_sent(710 + i).await;
+            assert_telegram_html(reply.text());
+        }
+        // Still answering afterwards, and nothing was said to the channel or about the edit.
+        bot.api.push(message_update(command_message(
+            group,
+            6,
+            &format!("/ask {QUESTION}"),
+        )));
+        let answer = bot.api.wait_for_nth("sendMessage", group, 2).await;
+        assert!(answer.text().contains(FIGURE));
+        assert_eq!(
+            bot.api
+                .calls_to("sendMessage")
+                .iter()
+                .filter(|c| c.chat_id() == Some(701))
+                .count(),
+            1
+        );
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flood_guard_sends_one_notice_then_stays_silent() {
-    let bot = Harness::start().await;
-    let chat = -800;
-    let ask = format!("/ask {QUESTION}");
-    bot.api.push_all(
-        (0..13)
-            .map(|_| message_update(command_message(chat, 9, &ask)))
-            .collect(),
-    );
-    // Another user in the same chat is still answered, after the flood was handled.
-    bot.api
-        .push(message_update(command_message(chat, 10, &ask)));
-    let last = bot.api.wait_for_nth("sendMessage", chat, 12).await;
-    assert!(last.text().contains(FIGURE));
-    let texts: Vec<String> = bot
-        .api
-        .calls_to("sendMessage")
-        .iter()
-        .map(|c| c.text().to_string())
-        .collect();
-    assert_eq!(
-        texts.len(),
-        12,
-        "10 answers, 1 notice, 1 answer to the other user"
-    );
-    assert_eq!(texts.iter().filter(|t| t.contains(FIGURE)).count(), 11);
-    assert_eq!(texts[10], text::FLOOD_NOTICE);
-    bot.stop().await;
+    within_limit(async {
+        let bot = Harness::start().await;
+        let chat = -800;
+        let ask = format!("/ask {QUESTION}");
+        bot.api.push_all(
+            (0..13)
+                .map(|_| message_update(command_message(chat, 9, &ask)))
+                .collect(),
+        );
+        // Another user in the same chat is still answered, after the flood was handled.
+        bot.api
+            .push(message_update(command_message(chat, 10, &ask)));
+        let last = bot.api.wait_for_nth("sendMessage", chat, 12).await;
+        assert!(last.text().contains(FIGURE));
+        let texts: Vec<String> = bot
+            .api
+            .calls_to("sendMessage")
+            .iter()
+            .map(|c| c.text().to_string())
+            .collect();
+        assert_eq!(
+            texts.len(),
+            12,
+            "10 answers, 1 notice, 1 answer to the other user"
+        );
+        assert_eq!(texts.iter().filter(|t| t.contains(FIGURE)).count(), 11);
+        assert_eq!(texts[10], text::FLOOD_NOTICE);
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_handler_apologises_and_the_bot_keeps_going() {
-    let bot = Harness::start().await;
-    bot.api.fail_next(
-        "sendMessage",
-        StatusCode::BAD_REQUEST,
-        json!({ "ok": false, "error_code": 400, "description": "Bad Request: something broke" }),
-    );
-    bot.api
-        .push(message_update(text_message(901, 901, QUESTION)));
-    let apology = bot.api.wait_for_nth("sendMessage", 901, 2).await;
-    assert_eq!(apology.text(), text::APOLOGY);
-    bot.api
-        .push(message_update(text_message(901, 901, QUESTION)));
-    assert!(
+    within_limit(async {
+        let bot = Harness::start().await;
+        bot.api.fail_next(
+            "sendMessage",
+            StatusCode::BAD_REQUEST,
+            json!({ "ok": false, "error_code": 400, "description": "Bad Request: something broke" }),
+        );
         bot.api
-            .wait_for_nth("sendMessage", 901, 3)
-            .await
-            .text()
-            .contains(FIGURE)
-    );
-    bot.stop().await;
+            .push(message_update(text_message(901, 901, QUESTION)));
+        let apology = bot.api.wait_for_nth("sendMessage", 901, 2).await;
+        assert_eq!(apology.text(), text::APOLOGY);
+        bot.api
+            .push(message_update(text_message(901, 901, QUESTION)));
+        assert!(
+            bot.api
+                .wait_for_nth("sendMessage", 901, 3)
+                .await
+                .text()
+                .contains(FIGURE)
+        );
+        bot.stop().await;
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttled_client_honours_retry_after() {
-    let bot = Harness::start_with(|api| {
-        Bot::new("123:TEST")
-            .set_api_url(api.url.parse().unwrap())
-            .throttle(Limits::default())
+    within_limit(async {
+        let bot = Harness::start_with(|api| {
+            Bot::new("123:TEST")
+                .set_api_url(api.url.parse().unwrap())
+                .throttle(Limits::default())
+        })
+        .await;
+        bot.api.fail_next(
+            "sendMessage",
+            StatusCode::TOO_MANY_REQUESTS,
+            json!({ "ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": { "retry_after": 1 } }),
+        );
+        bot.api
+            .push(message_update(text_message(902, 902, QUESTION)));
+        let retried = bot.api.wait_for_nth("sendMessage", 902, 2).await;
+        assert!(retried.text().contains(FIGURE), "the same answer, retried");
+        let first = bot.api.wait_for_nth("sendMessage", 902, 1).await;
+        assert!(retried.at.duration_since(first.at) >= Duration::from_millis(900));
+        bot.stop().await;
     })
     .await;
-    bot.api.fail_next(
-        "sendMessage",
-        StatusCode::TOO_MANY_REQUESTS,
-        json!({ "ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1", "parameters": { "retry_after": 1 } }),
-    );
-    bot.api
-        .push(message_update(text_message(902, 902, QUESTION)));
-    let retried = bot.api.wait_for_nth("sendMessage", 902, 2).await;
-    assert!(retried.text().contains(FIGURE), "the same answer, retried");
-    let first = bot.api.wait_for_nth("sendMessage", 902, 1).await;
-    assert!(retried.at.duration_since(first.at) >= Duration::from_millis(900));
-    bot.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn latency_from_update_to_send_message() {
-    let bot = Harness::start().await;
-    // Warm up: the first search pays for lazy initialisation.
-    bot.api
-        .push(message_update(text_message(20_000, 20_000, QUESTION)));
-    bot.api.wait_sent(20_000).await;
-    let mut latencies = Vec::new();
-    for i in 1..=200 {
-        let chat = 20_000 + i;
-        let update = bot
-            .api
-            .push(message_update(text_message(chat, chat, QUESTION)));
-        let sent = bot.api.wait_sent(chat).await;
-        let delivered = bot.api.delivered_at(update).unwrap();
-        latencies.push(sent.at.duration_since(delivered));
-    }
-    let percentile = |mut samples: Vec<Duration>, p: usize| {
-        samples.sort();
-        samples[(samples.len() * p / 100).min(samples.len() - 1)]
-    };
-    let (p50, p99) = (
-        percentile(latencies.clone(), 50),
-        percentile(latencies.clone(), 99),
-    );
-    // For comparison: the engine's own share of that time.
-    let engine_times: Vec<Duration> = (0..200)
-        .map(|_| {
-            let start = std::time::Instant::now();
-            let _ = ENGINE.answer(QUESTION);
-            start.elapsed()
-        })
-        .collect();
-    println!(
-        "update delivered → sendMessage received, {} questions: p50 {:?}, p99 {:?}, max {:?}; \
-         engine.answer alone: p50 {:?}, p99 {:?} ({} build)",
-        latencies.len(),
-        p50,
-        p99,
-        latencies.iter().max().unwrap(),
-        percentile(engine_times.clone(), 50),
-        percentile(engine_times, 99),
-        if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
+    within_limit(async {
+        let bot = Harness::start().await;
+        // Warm up: the first search pays for lazy initialisation.
+        bot.api
+            .push(message_update(text_message(20_000, 20_000, QUESTION)));
+        bot.api.wait_sent(20_000).await;
+        let mut latencies = Vec::new();
+        for i in 1..=200 {
+            let chat = 20_000 + i;
+            let update = bot
+                .api
+                .push(message_update(text_message(chat, chat, QUESTION)));
+            let sent = bot.api.wait_sent(chat).await;
+            let delivered = bot.api.delivered_at(update).unwrap();
+            latencies.push(sent.at.duration_since(delivered));
         }
-    );
-    // The target is 10 ms; unoptimised test builds are several times slower, hence the margin.
-    let bound = if cfg!(debug_assertions) { 250 } else { 10 };
-    assert!(p99 < Duration::from_millis(bound), "p99 {p99:?}");
-    bot.stop().await;
+        let percentile = |mut samples: Vec<Duration>, p: usize| {
+            samples.sort();
+            samples[(samples.len() * p / 100).min(samples.len() - 1)]
+        };
+        let (p50, p99) = (
+            percentile(latencies.clone(), 50),
+            percentile(latencies.clone(), 99),
+        );
+        // For comparison: the engine's own share of that time.
+        let engine_times: Vec<Duration> = (0..200)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                let _ = ENGINE.answer(QUESTION);
+                start.elapsed()
+            })
+            .collect();
+        println!(
+            "update delivered → sendMessage received, {} questions: p50 {:?}, p99 {:?}, max {:?}; \
+             engine.answer alone: p50 {:?}, p99 {:?} ({} build)",
+            latencies.len(),
+            p50,
+            p99,
+            latencies.iter().max().unwrap(),
+            percentile(engine_times.clone(), 50),
+            percentile(engine_times, 99),
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            }
+        );
+        // The target is 10 ms; unoptimised test builds are several times slower, hence the margin.
+        let bound = if cfg!(debug_assertions) { 250 } else { 10 };
+        assert!(p99 < Duration::from_millis(bound), "p99 {p99:?}");
+        bot.stop().await;
+    })
+    .await;
 }
 
 /// Runs the real binary in an empty folder (so no stray `.env` is read).
@@ -643,168 +696,172 @@ fn binary(dir: &std::path::Path) -> Command {
     command
 }
 
-/// Kills the child on drop, so a failed assertion does not leave a bot running.
-struct KillOnDrop(std::process::Child);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_binary_answers_through_the_api_url_and_feedback_reports_it() {
+    within_limit(async {
+        let api = MockApi::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut bot = Running::spawn(
+            binary(dir.path())
+                .arg("run")
+                .env("TELOXIDE_TOKEN", "123:TEST")
+                .env("TELOXIDE_API_URL", &api.url),
+        );
+        let commands = api.wait_method("setMyCommands").await;
+        assert!(commands.body["commands"].as_array().unwrap().len() >= 4);
+        api.push(message_update(text_message(1_001, 1_001, QUESTION)));
+        assert!(api.wait_sent(1_001).await.text().contains(FIGURE));
+        assert!(bot.is_running(), "still running");
+        // Stopped as systemd stops it: it finishes what it has and exits 0.
+        bot.terminate();
+        let exited = bot.finish().await;
+        assert!(exited.status.success(), "{exited:?}");
 
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+        let report = Running::spawn(binary(dir.path()).arg("feedback"))
+            .finish()
+            .await;
+        assert!(report.status.success(), "{report:?}");
+        assert!(
+            report.stdout.contains(&format!("   1× {QUESTION}")),
+            "{}",
+            report.stdout
+        );
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn run_binary_answers_through_the_api_url_and_feedback_reports_it() {
-    let api = MockApi::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let child = binary(dir.path())
-        .arg("run")
-        .env("TELOXIDE_TOKEN", "123:TEST")
-        .env("TELOXIDE_API_URL", &api.url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = KillOnDrop(child);
-    let commands = api.wait_method("setMyCommands").await;
-    assert!(commands.body["commands"].as_array().unwrap().len() >= 4);
-    api.push(message_update(text_message(1_001, 1_001, QUESTION)));
-    assert!(api.wait_sent(1_001).await.text().contains(FIGURE));
-    assert!(child.0.try_wait().unwrap().is_none(), "still running");
-    drop(child);
-
-    let report = binary(dir.path()).arg("feedback").output().unwrap();
-    let printed = String::from_utf8_lossy(&report.stdout);
-    assert!(report.status.success(), "{printed}");
-    assert!(printed.contains(&format!("   1× {QUESTION}")), "{printed}");
-}
-
-#[test]
-fn run_without_a_token_explains_botfather_and_exits_2() {
-    let dir = tempfile::tempdir().unwrap();
-    for token in [None, Some("not-a-token")] {
-        let mut command = binary(dir.path());
-        command.arg("run");
-        if let Some(token) = token {
-            command.env("TELOXIDE_TOKEN", token);
+async fn run_without_a_token_explains_botfather_and_exits_2() {
+    within_limit(async {
+        let dir = tempfile::tempdir().unwrap();
+        for token in [None, Some("not-a-token")] {
+            let mut command = binary(dir.path());
+            command.arg("run");
+            if let Some(token) = token {
+                command.env("TELOXIDE_TOKEN", token);
+            }
+            let output = Running::spawn(&mut command).finish().await;
+            let stderr = output.stderr;
+            assert_eq!(output.status.code(), Some(2), "{stderr}");
+            assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+            assert!(stderr.contains("@BotFather"), "{stderr}");
+            assert!(!stderr.contains("not-a-token"), "{stderr}");
         }
-        let output = command.output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-        assert!(stderr.contains("@BotFather"), "{stderr}");
-        assert!(!stderr.contains("not-a-token"), "{stderr}");
-    }
+    })
+    .await;
 }
 
-/// Stops the child as systemd or a container runtime would: SIGTERM.
-fn terminate(child: &std::process::Child) {
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success(), "kill -TERM failed");
+/// The port in the bot's `listening for webhook updates on ADDRESS:PORT` log line.
+fn listening_port(line: &str) -> u16 {
+    let (_, after) = line
+        .rsplit_once(':')
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("no port in {line:?}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_binary_in_webhook_mode_answers_posted_updates_with_the_secret_only() {
-    let api = MockApi::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let webhook_url = format!("http://127.0.0.1:{port}/telegram/hook");
-    let secret = "test-secret_42";
-    let child = binary(dir.path())
-        .arg("run")
-        .env("TELOXIDE_TOKEN", "123:TEST")
-        .env("TELOXIDE_API_URL", &api.url)
-        .env("WEBHOOK_URL", &webhook_url)
-        .env("PORT", port.to_string())
-        .env("WEBHOOK_SECRET", secret)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let child = KillOnDrop(child);
+    within_limit(async {
+        let api = MockApi::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        // The public address Telegram is told to post to, behind a reverse proxy. The test plays
+        // the proxy: it posts to the local port the bot reports, on the URL's path.
+        let webhook_url = "https://bot.example.org/telegram/hook";
+        let secret = "test-secret_42";
+        let mut bot = Running::spawn(
+            binary(dir.path())
+                .arg("run")
+                .env("TELOXIDE_TOKEN", "123:TEST")
+                .env("TELOXIDE_API_URL", &api.url)
+                .env("WEBHOOK_URL", webhook_url)
+                // Any free port, as the bot binds it: a port picked beforehand and released could
+                // be taken by someone else before the bot binds it.
+                .env("PORT", "0")
+                .env("WEBHOOK_SECRET", secret)
+                .env("RUST_LOG", "warn,fanzha_bot::bot=info"),
+        );
+        let listening = bot
+            .wait_for_stderr("listening for webhook updates on ")
+            .await;
+        let port = listening_port(&listening);
+        let local_url = format!("http://127.0.0.1:{port}/telegram/hook");
 
-    let registered = api.wait_method("setWebhook").await;
-    assert_eq!(registered.body["url"], webhook_url.as_str());
-    assert_eq!(registered.body["secret_token"], secret);
+        let registered = api.wait_method("setWebhook").await;
+        assert_eq!(registered.body["url"], webhook_url);
+        assert_eq!(registered.body["secret_token"], secret);
 
-    let forged = json!({ "update_id": 1, "message": text_message(2_001, 2_001, QUESTION) });
-    assert_eq!(
-        post_to_webhook(&webhook_url, Some("wrong"), &forged).await,
-        401
-    );
-    assert_eq!(post_to_webhook(&webhook_url, None, &forged).await, 401);
-    let genuine = json!({ "update_id": 2, "message": text_message(2_002, 2_002, QUESTION) });
-    assert_eq!(
-        post_to_webhook(&webhook_url, Some(secret), &genuine).await,
-        200
-    );
-    let reply = api.wait_sent(2_002).await;
-    assert!(reply.text().contains(FIGURE), "{}", reply.text());
-    assert_answer_message(&reply);
-    // The forged posts were refused before the genuine one was sent: had either been taken,
-    // it would have been answered by now.
-    assert!(
-        api.calls_to("sendMessage")
-            .iter()
-            .all(|call| call.chat_id() != Some(2_001)),
-        "a post without the secret was answered"
-    );
+        let forged = json!({ "update_id": 1, "message": text_message(2_001, 2_001, QUESTION) });
+        assert_eq!(
+            post_to_webhook(&local_url, Some("wrong"), &forged).await,
+            401
+        );
+        assert_eq!(post_to_webhook(&local_url, None, &forged).await, 401);
+        let genuine = json!({ "update_id": 2, "message": text_message(2_002, 2_002, QUESTION) });
+        assert_eq!(
+            post_to_webhook(&local_url, Some(secret), &genuine).await,
+            200
+        );
+        let reply = api.wait_sent(2_002).await;
+        assert!(reply.text().contains(FIGURE), "{}", reply.text());
+        assert_answer_message(&reply);
+        // The forged posts were refused before the genuine one was sent: had either been taken,
+        // it would have been answered by now.
+        assert!(
+            api.calls_to("sendMessage")
+                .iter()
+                .all(|call| call.chat_id() != Some(2_001)),
+            "a post without the secret was answered"
+        );
 
-    terminate(&child.0);
-    api.wait_method("deleteWebhook").await;
-    let pid = child.0.id();
-    let exiting = tokio::task::spawn_blocking(move || {
-        let mut child = child;
-        let status = child.0.wait();
-        (status, child)
-    });
-    let Ok(exited) = tokio::time::timeout(Duration::from_secs(10), exiting).await else {
-        let _ = Command::new("kill")
-            .args(["-KILL", &pid.to_string()])
-            .status();
-        panic!("the bot did not exit within 10 s of SIGTERM");
-    };
-    let exited = exited.unwrap().0.unwrap();
-    assert!(exited.success(), "{exited:?}");
+        bot.terminate();
+        api.wait_method("deleteWebhook").await;
+        let exited = bot.finish().await;
+        assert!(exited.status.success(), "{exited:?}");
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_binary_webhook_mistakes_are_one_line_and_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
-    let taken_port = taken.local_addr().unwrap().port().to_string();
-    let cases = [
-        ("WEBHOOK_URL", "bot.example.org/hook", "WEBHOOK_URL"),
-        ("WEBHOOK_URL", "https://", "WEBHOOK_URL"),
-        ("WEBHOOK_URL", "https://bot example.org/hook", "WEBHOOK_URL"),
-        ("PORT", "eighty", "PORT"),
-        ("WEBHOOK_SECRET", "not secret!", "WEBHOOK_SECRET"),
-        ("PORT", taken_port.as_str(), "PORT"),
-    ];
-    for (name, value, blamed) in cases {
-        let mut command = binary(dir.path());
-        command
-            .arg("run")
-            .env("TELOXIDE_TOKEN", "123:TEST")
-            // Nothing listens here: every case must fail before the Bot API is asked anything.
-            .env(
-                "TELOXIDE_API_URL",
-                format!("http://127.0.0.1:{}/", free_port()),
-            )
-            .env("WEBHOOK_URL", "https://bot.example.org/hook")
-            .env(name, value);
-        let output = command.output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{name}={value}: {stderr}");
-        assert_eq!(stderr.trim().lines().count(), 1, "{name}={value}: {stderr}");
-        assert!(
-            stderr.contains(&format!("fanzha-bot: {blamed}")),
-            "{name}={value}: {stderr}"
-        );
-        assert!(!stderr.contains("panick"), "{stderr}");
-    }
-    drop(taken);
+    within_limit(async {
+        let dir = tempfile::tempdir().unwrap();
+        let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+        let taken_port = taken.local_addr().unwrap().port().to_string();
+        // Nothing answers here: every case must fail before the Bot API is asked anything.
+        let (_refusing, refusing_port) = refusing_port();
+        let cases = [
+            ("WEBHOOK_URL", "bot.example.org/hook", "WEBHOOK_URL"),
+            ("WEBHOOK_URL", "https://", "WEBHOOK_URL"),
+            ("WEBHOOK_URL", "https://bot example.org/hook", "WEBHOOK_URL"),
+            ("PORT", "eighty", "PORT"),
+            ("WEBHOOK_SECRET", "not secret!", "WEBHOOK_SECRET"),
+            ("PORT", taken_port.as_str(), "PORT"),
+        ];
+        for (name, value, blamed) in cases {
+            let mut command = binary(dir.path());
+            command
+                .arg("run")
+                .env("TELOXIDE_TOKEN", "123:TEST")
+                .env(
+                    "TELOXIDE_API_URL",
+                    format!("http://127.0.0.1:{refusing_port}/"),
+                )
+                .env("WEBHOOK_URL", "https://bot.example.org/hook")
+                .env(name, value);
+            let output = Running::spawn(&mut command).finish().await;
+            let stderr = output.stderr;
+            assert_eq!(output.status.code(), Some(2), "{name}={value}: {stderr}");
+            assert_eq!(stderr.trim().lines().count(), 1, "{name}={value}: {stderr}");
+            assert!(
+                stderr.contains(&format!("fanzha-bot: {blamed}")),
+                "{name}={value}: {stderr}"
+            );
+            assert!(!stderr.contains("panick"), "{stderr}");
+        }
+        drop(taken);
+    })
+    .await;
 }

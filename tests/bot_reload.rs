@@ -63,76 +63,79 @@ fn problem_messages(calls: &[Call]) -> Vec<Call> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_articles_are_answered_and_broken_files_reach_the_admins() {
-    let knowledge = tempfile::tempdir().unwrap();
-    write(
-        knowledge.path(),
-        "steady.md",
-        &article(
-            "蓝鲸护航行动",
-            "蓝鲸护航行动是一项面向老年人的反诈宣传活动，志愿者上门讲解防骗知识。",
-        ),
-    );
-    let bot = Harness::start_live(knowledge.path(), tempfile::tempdir().unwrap()).await;
-    let admin = ADMIN as i64;
+    within_limit(async {
+        let knowledge = tempfile::tempdir().unwrap();
+        write(
+            knowledge.path(),
+            "steady.md",
+            &article(
+                "蓝鲸护航行动",
+                "蓝鲸护航行动是一项面向老年人的反诈宣传活动，志愿者上门讲解防骗知识。",
+            ),
+        );
+        let bot = Harness::start_live(knowledge.path(), tempfile::tempdir().unwrap()).await;
+        let admin = ADMIN as i64;
 
-    write(
-        knowledge.path(),
-        "new.md",
-        &article(
-            "白鹭守护计划",
-            "白鹭守护计划今年共走访了 386 户独居老人，发放防骗手册。",
-        ),
-    );
-    let reply = ask_until_answered(&bot, NEW_QUESTION, NEW_FIGURE).await;
-    assert_eq!(reply.body["parse_mode"], "HTML");
+        write(
+            knowledge.path(),
+            "new.md",
+            &article(
+                "白鹭守护计划",
+                "白鹭守护计划今年共走访了 386 户独居老人，发放防骗手册。",
+            ),
+        );
+        let reply = ask_until_answered(&bot, NEW_QUESTION, NEW_FIGURE).await;
+        assert_eq!(reply.body["parse_mode"], "HTML");
 
-    // /stats counts what the watcher swapped in.
-    bot.api
-        .push(message_update(command_message(admin, admin, "/stats")));
-    let stats = bot.api.wait_sent(admin).await;
-    assert!(stats.text().contains("文章 2 篇"), "{}", stats.text());
+        // /stats counts what the watcher swapped in.
+        bot.api
+            .push(message_update(command_message(admin, admin, "/stats")));
+        let stats = bot.api.wait_sent(admin).await;
+        assert!(stats.text().contains("文章 2 篇"), "{}", stats.text());
 
-    write(
-        knowledge.path(),
-        "broken.md",
-        "---\ntitle: 没有结束的前言\n",
-    );
-    let notice = bot
-        .api
-        .wait_for("the admin's problem message", DEADLINE, |calls| {
-            problem_messages(calls).into_iter().next()
-        })
-        .await;
-    let text = notice.text();
-    assert_eq!(notice.body["parse_mode"], "HTML");
-    let after_path = text
-        .split_once("broken.md:")
-        .unwrap_or_else(|| panic!("names the file: {text}"))
-        .1;
-    assert!(
-        after_path.starts_with(|c: char| c.is_ascii_digit()),
-        "names the line: {text}"
-    );
+        write(
+            knowledge.path(),
+            "broken.md",
+            "---\ntitle: 没有结束的前言\n",
+        );
+        let notice = bot
+            .api
+            .wait_for("the admin's problem message", DEADLINE, |calls| {
+                problem_messages(calls).into_iter().next()
+            })
+            .await;
+        let text = notice.text();
+        assert_eq!(notice.body["parse_mode"], "HTML");
+        let after_path = text
+            .split_once("broken.md:")
+            .unwrap_or_else(|| panic!("names the file: {text}"))
+            .1;
+        assert!(
+            after_path.starts_with(|c: char| c.is_ascii_digit()),
+            "names the line: {text}"
+        );
 
-    // An admin /reload goes through the same live knowledge: the problem is listed in the reply,
-    // the new article is still served, and the admins are not told about the problem again.
-    bot.api
-        .push(message_update(command_message(admin, admin, "/reload")));
-    let reload = bot
-        .api
-        .wait_for("the /reload reply", DEADLINE, |calls| {
-            calls
-                .iter()
-                .find(|c| c.chat_id() == Some(admin) && c.text().contains("已重新加载"))
-                .cloned()
-        })
-        .await;
-    assert!(reload.text().contains("broken.md:"), "{}", reload.text());
-    assert_eq!(
-        problem_messages(&bot.api.calls()).len(),
-        1,
-        "one message per new problem"
-    );
-    ask_until_answered(&bot, NEW_QUESTION, NEW_FIGURE).await;
-    bot.stop().await;
+        // An admin /reload goes through the same live knowledge: the problem is listed in the reply,
+        // the new article is still served, and the admins are not told about the problem again.
+        bot.api
+            .push(message_update(command_message(admin, admin, "/reload")));
+        let reload = bot
+            .api
+            .wait_for("the /reload reply", DEADLINE, |calls| {
+                calls
+                    .iter()
+                    .find(|c| c.chat_id() == Some(admin) && c.text().contains("已重新加载"))
+                    .cloned()
+            })
+            .await;
+        assert!(reload.text().contains("broken.md:"), "{}", reload.text());
+        assert_eq!(
+            problem_messages(&bot.api.calls()).len(),
+            1,
+            "one message per new problem"
+        );
+        ask_until_answered(&bot, NEW_QUESTION, NEW_FIGURE).await;
+        bot.stop().await;
+    })
+    .await;
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 
-use crate::answer::{Engine, EngineError};
+use crate::answer::{Engine, EngineError, Stats};
 use teloxide::types::ChatId;
 use tokio::sync::broadcast;
 
@@ -62,11 +62,17 @@ pub async fn stats_html(state: &AppState) -> String {
         Err(err) => format!("今天的提问统计不可用：{}", escape_html(&err.to_string())),
     };
     format!(
-        "📈 <b>统计</b>\n文章 {} 篇，段落 {} 个，数字 {} 个\n{today}\n索引建于 {} 前",
-        stats.documents,
-        stats.passages,
-        stats.figures,
+        "📈 <b>统计</b>\n{}\n{today}\n索引建于 {} 前",
+        counts(&stats),
         human_duration(state.index_age())
+    )
+}
+
+/// "文章 3 篇，段落 120 个，数字 45 个": what an engine holds.
+fn counts(stats: &Stats) -> String {
+    format!(
+        "文章 {} 篇，段落 {} 个，数字 {} 个",
+        stats.documents, stats.passages, stats.figures
     )
 }
 
@@ -106,10 +112,7 @@ pub async fn reload_html(state: &AppState) -> String {
         Ok((engine, problems)) => {
             let stats = engine.stats();
             state.replace_engine(engine);
-            html.push_str(&format!(
-                "🔄 <b>已重新加载</b>：文章 {} 篇，段落 {} 个，数字 {} 个",
-                stats.documents, stats.passages, stats.figures
-            ));
+            html.push_str(&format!("🔄 <b>已重新加载</b>：{}", counts(&stats)));
             html.push_str(&problems_html(&problems));
         }
         Err(err) => {
@@ -130,10 +133,7 @@ async fn reload_live_html(state: &AppState, live: &LiveKnowledge) -> String {
     match live.reload_now().await {
         Ok(report) => {
             let stats = state.engine.load().stats();
-            html.push_str(&format!(
-                "🔄 <b>已重新加载</b>：文章 {} 篇，段落 {} 个，数字 {} 个",
-                stats.documents, stats.passages, stats.figures
-            ));
+            html.push_str(&format!("🔄 <b>已重新加载</b>：{}", counts(&stats)));
             html.push_str(&problems_html(&report.problems));
         }
         Err(err) => {
@@ -203,11 +203,7 @@ pub async fn knowledge_report(state: &AppState) -> String {
     let mut html = String::from("🔎 <b>知识库检查</b>\n");
     match loaded.engine {
         Ok((engine, problems)) => {
-            let stats = engine.stats();
-            html.push_str(&format!(
-                "文章 {} 篇，段落 {} 个，数字 {} 个",
-                stats.documents, stats.passages, stats.figures
-            ));
+            html.push_str(&counts(&engine.stats()));
             html.push_str(&problems_html(&problems));
             if problems.is_empty() {
                 html.push_str("\n没有发现问题。");

@@ -65,7 +65,8 @@ impl fmt::Display for BotToken {
 pub struct Webhook {
     /// The public HTTPS URL Telegram posts to; its path is also the path the bot serves.
     pub url: String,
-    /// The local port the webhook server listens on (all interfaces).
+    /// The local port the webhook server listens on (all interfaces); 0 lets the system pick a
+    /// free one, which the bot logs once it is bound.
     pub port: u16,
     /// The secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every update
     /// (`WEBHOOK_SECRET`). Unset: teloxide makes up a new one at each start, which is enough
@@ -196,10 +197,10 @@ impl BotConfig {
             Some(url) => {
                 let port = match var("PORT") {
                     None => DEFAULT_WEBHOOK_PORT,
-                    Some(port) => port.trim().parse().ok().filter(|&port| port != 0).ok_or_else(|| ConfigError::Invalid {
+                    Some(port) => port.trim().parse().map_err(|_| ConfigError::Invalid {
                         name: "PORT",
                         problem: format!(
-                            "{port:?} is not a port number (1-65535): the local port the webhook server listens on"
+                            "{port:?} is not a port number (1-65535, or 0 for any free one): the local port the webhook server listens on"
                         ),
                     })?,
                 };
@@ -286,6 +287,13 @@ mod tests {
         .unwrap();
         assert_eq!(full.admin_ids, vec![12, 34]);
         assert_eq!(full.webhook.unwrap().port, 8080);
+        let any_port = config(&[
+            ("TELOXIDE_TOKEN", "1:a"),
+            ("WEBHOOK_URL", "https://example.org/hook"),
+            ("PORT", "0"),
+        ])
+        .unwrap();
+        assert_eq!(any_port.webhook.unwrap().port, 0, "the system picks one");
         assert!(config(&[("TELOXIDE_TOKEN", "1:a"), ("ADMIN_IDS", "bob")]).is_err());
         assert!(config(&[("TELOXIDE_TOKEN", "1:a"), ("WEBHOOK_URL", "example.org")]).is_err());
     }
@@ -336,7 +344,7 @@ mod tests {
             (("WEBHOOK_SECRET", "has space"), "WEBHOOK_SECRET"),
             (("WEBHOOK_SECRET", "秘密"), "WEBHOOK_SECRET"),
             (("PORT", "http"), "PORT"),
-            (("PORT", "0"), "PORT"),
+            (("PORT", "-1"), "PORT"),
             (("PORT", "70000"), "PORT"),
         ];
         for ((name, value), blamed) in cases {

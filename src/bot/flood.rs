@@ -5,6 +5,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::bot::unpoisoned;
+
 /// Questions allowed per user within [`WINDOW`].
 pub const MAX_QUESTIONS: usize = 10;
 /// The sliding window questions are counted in.
@@ -38,10 +40,7 @@ pub struct FloodGuard {
 impl FloodGuard {
     /// Counts a question from `user` at `now` and says what to do with it.
     pub fn check(&self, user: u64, now: Instant) -> FloodVerdict {
-        let mut users = self
-            .users
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut users = unpoisoned(&self.users);
         if users.len() > TRACKED_USERS {
             users.retain(|_, activity| {
                 activity

@@ -184,7 +184,7 @@ pub async fn on_message<R: TelegramApi>(
 ) -> Result<(), HandlerError> {
     let result = handle_message(&bot, &message, &me, &state).await;
     let target = ReplyTarget::answering(&message);
-    let context = format!("message {} in chat {}", message.id, message.chat.id);
+    let context = || format!("message {} in chat {}", message.id, message.chat.id);
     crate::bot::apologise_on_error(&bot, target, context, result).await
 }
 

@@ -14,7 +14,7 @@ use teloxide::types::{
 use crate::answer::{AnswerLimits, Engine};
 use crate::bot::deep_link;
 use crate::bot::send::no_link_preview;
-use crate::bot::{AppState, HandlerError, TelegramApi};
+use crate::bot::{AppState, HandlerError, TelegramApi, unpoisoned};
 use crate::render::telegram::{AnswerItem, answer_items, card_description, card_title, item_html};
 
 /// Most cards offered for one query.
@@ -58,7 +58,7 @@ impl InlineCache {
         let key = (Arc::as_ptr(engine) as usize, query.to_string());
         let ttl = Duration::from_secs(u64::from(CACHE_SECONDS));
         {
-            let entries = self.lock();
+            let entries = unpoisoned(&self.entries);
             if let Some(cached) = entries.cards.get(&key)
                 && cached.at.elapsed() < ttl
             {
@@ -67,7 +67,7 @@ impl InlineCache {
         }
         // Built outside the lock: other queries need not wait for this search.
         let cards = build();
-        let mut entries = self.lock();
+        let mut entries = unpoisoned(&self.entries);
         if entries
             .cards
             .insert(
@@ -88,12 +88,6 @@ impl InlineCache {
             }
         }
         cards
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, CacheEntries> {
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -20,7 +20,7 @@ pub mod tips;
 pub mod warnings;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -29,7 +29,8 @@ use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{DefaultKey, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::update_listeners::webhooks;
+use teloxide::stop::StopToken;
+use teloxide::update_listeners::{self, UpdateListener, webhooks};
 use teloxide::{RequestError, requests::RequesterExt};
 
 use crate::answer::Engine;
@@ -145,10 +146,7 @@ impl AppState {
     /// Serves `engine` from now on and restarts the index age.
     pub fn replace_engine(&self, engine: Engine) {
         self.engine.store(Arc::new(engine));
-        *self
-            .engine_built_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
+        *unpoisoned(&self.engine_built_at) = Instant::now();
     }
 
     /// How long ago the engine being served was built.
@@ -156,16 +154,22 @@ impl AppState {
         if let Some(live) = &self.live {
             return live.index_age();
         }
-        self.engine_built_at
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .elapsed()
+        unpoisoned(&self.engine_built_at).elapsed()
     }
 
     /// Whether `user` is one of the maintainers (`ADMIN_IDS`).
     pub fn is_admin(&self, user: Option<&teloxide::types::User>) -> bool {
         user.is_some_and(|user| self.admin_ids.contains(&user.id.0))
     }
+}
+
+/// Locks `mutex` even if a handler panicked while holding it: the bot's locks guard small state
+/// (the flood counters, the inline cache, the index time) that stays usable, and one failed
+/// update must not make every later one fail too.
+pub(crate) fn unpoisoned<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Why a handler could not finish.
@@ -187,16 +191,17 @@ pub struct HandlerError {
 }
 
 /// Tells the user something went wrong (best effort) and passes the failure on, with context,
-/// to the dispatcher's error handler.
+/// to the dispatcher's error handler. `context` is only asked for on a failure.
 pub async fn apologise_on_error<R: TelegramApi>(
     bot: &R,
     target: ReplyTarget,
-    context: String,
+    context: impl FnOnce() -> String,
     result: Result<(), BotError>,
 ) -> Result<(), HandlerError> {
     let Err(source) = result else {
         return Ok(());
     };
+    let context = context();
     if let Err(apology_failed) = send_text(bot, target, text::APOLOGY).await {
         tracing::debug!("{context}: apology not delivered: {apology_failed}");
     }
@@ -329,21 +334,23 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
     ));
     let daily_tips = tokio::spawn(tips::deliver_daily(bot.clone(), state.clone()));
     let mut dispatcher = dispatcher(bot.clone(), state);
-    let shutdown = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        if let Ok(stopped) = shutdown.shutdown() {
-            stopped.await;
-        }
-    });
+    // Heard from now on; one that comes before the updates flow stops them as soon as they do.
+    let signalled = tokio::spawn(shutdown_signal());
     let received = match webhook {
         None => {
+            // What `Dispatcher::dispatch` does, with the listener's stop token in hand.
+            let mut polling = update_listeners::polling_default(bot).await;
+            stop_on_signal(signalled, polling.stop_token());
             tracing::info!("receiving updates by long polling");
-            dispatcher.dispatch().await;
+            dispatcher
+                .dispatch_with_listener(
+                    polling,
+                    LoggingErrorHandler::with_custom_text("An error from the update listener"),
+                )
+                .await;
             Ok(())
         }
-        Some(webhook) => webhook.receive(bot, &mut dispatcher).await,
+        Some(webhook) => webhook.receive(bot, &mut dispatcher, signalled).await,
     };
     daily_tips.abort();
     store.close().await;
@@ -358,30 +365,36 @@ struct WebhookServer {
 
 impl WebhookServer {
     /// Binds the webhook's port. Done before the webhook is registered, so Telegram is never
-    /// pointed at a bot that cannot listen.
+    /// pointed at a bot that cannot listen. The address bound is logged: with `PORT=0` that is
+    /// where to find the port the system picked.
     async fn bind(webhook: &Webhook) -> Result<WebhookServer, RunError> {
-        let options = webhook.options()?;
+        let mut options = webhook.options()?;
+        let listen_error = |problem| RunError::Listen {
+            port: webhook.port,
+            problem,
+        };
         let listener = tokio::net::TcpListener::bind(options.address)
             .await
-            .map_err(|problem| RunError::Listen {
-                port: webhook.port,
-                problem,
-            })?;
+            .map_err(listen_error)?;
+        options.address = listener.local_addr().map_err(listen_error)?;
+        tracing::info!("listening for webhook updates on {}", options.address);
         Ok(WebhookServer { listener, options })
     }
 
     /// Registers the webhook with Telegram (`setWebhook`, with the secret Telegram must send
-    /// back), serves it to `dispatcher` until the dispatcher is shut down, then deregisters it
-    /// (`deleteWebhook`) and lets the server finish the requests it has.
+    /// back), serves it to `dispatcher` until `signalled`, then deregisters it (`deleteWebhook`)
+    /// and lets the server finish the requests it has.
     async fn receive(
         self,
         bot: Throttle<Bot>,
         dispatcher: &mut Dispatcher<Throttle<Bot>, HandlerError, DefaultKey>,
+        signalled: tokio::task::JoinHandle<()>,
     ) -> Result<(), RunError> {
         let port = self.options.address.port();
-        let (updates, stopped, router) = webhooks::axum_to_router(bot, self.options)
+        let (mut updates, stopped, router) = webhooks::axum_to_router(bot, self.options)
             .await
             .map_err(RunError::Telegram)?;
+        stop_on_signal(signalled, updates.stop_token());
         // The server owns the route that feeds `updates`: the dispatcher's stream ends, and
         // `dispatch_with_listener` returns, once the server has shut down after `stopped`.
         let server = tokio::spawn(
@@ -431,6 +444,19 @@ pub fn watch_knowledge<R: TelegramApi>(
         _watcher: watcher,
         forwarder,
     })
+}
+
+/// Stops an update listener once `signalled` has finished; the dispatcher then handles what it
+/// has and returns. Through the listener's own stop token, a flag it checks at every poll: the
+/// dispatcher's `ShutdownToken` is refused before the dispatcher runs, and lost when it comes
+/// while the dispatcher is handing out an update (it then never stops).
+fn stop_on_signal(signalled: tokio::task::JoinHandle<()>, listener: StopToken) {
+    tokio::spawn(async move {
+        if signalled.await.is_ok() {
+            tracing::info!("shutting down");
+            listener.stop();
+        }
+    });
 }
 
 /// Ctrl-C, or SIGTERM (how containers and systemd stop a service).

@@ -4,9 +4,12 @@
 #![allow(dead_code)] // Each test crate uses a different part of the support module.
 
 pub mod mock_api;
+pub mod process;
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use fanzha_bot::answer::Engine;
@@ -16,9 +19,26 @@ use fanzha_bot::scam::Scanner;
 use fanzha_bot::store::Store;
 use serde_json::{Value, json};
 use teloxide::Bot;
-use teloxide::dispatching::ShutdownToken;
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::stop::StopToken;
+use teloxide::update_listeners::{self, UpdateListener};
 
 pub use mock_api::{BOT_USERNAME, Call, MockApi};
+
+/// How long one bot test may run before it fails as hung.
+pub const TEST_LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs a test's body, failing the test if it has not finished within [`TEST_LIMIT`]: a hang
+/// fails fast, with a message, instead of holding up the whole run. The limit is checked while
+/// the body awaits, so the body must await (never block on) whatever may not come.
+pub async fn within_limit<T>(test: impl Future<Output = T>) -> T {
+    tokio::time::timeout(TEST_LIMIT, test)
+        .await
+        .unwrap_or_else(|_| panic!("the test did not finish within {TEST_LIMIT:?}: it hangs"))
+}
+
+/// How long a harness's dispatcher may take to stop once asked.
+const STOP_LIMIT: Duration = Duration::from_secs(10);
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -38,7 +58,8 @@ pub static SCANNER: LazyLock<Scanner> =
 pub struct Harness {
     pub api: MockApi,
     pub state: Arc<AppState>,
-    shutdown: ShutdownToken,
+    /// Stops the update listener, which stops the dispatcher.
+    stop: StopToken,
     dispatcher: tokio::task::JoinHandle<()>,
     data: tempfile::TempDir,
     /// The watcher and admin notifier of a live harness, kept alive as long as the bot.
@@ -93,7 +114,7 @@ impl Harness {
             store,
             vec![ADMIN],
         ));
-        let mut harness = Harness::serve(api, client, state, data);
+        let mut harness = Harness::serve(api, client, state, data).await;
         harness.watching = Some(watching);
         harness
     }
@@ -114,22 +135,30 @@ impl Harness {
             vec![ADMIN],
         ));
         let client = client(&api);
-        Harness::serve(api, client, state, data)
+        Harness::serve(api, client, state, data).await
     }
 
-    fn serve<R: TelegramApi>(
+    async fn serve<R: TelegramApi>(
         api: MockApi,
         client: R,
         state: Arc<AppState>,
         data: tempfile::TempDir,
     ) -> Harness {
-        let mut dispatcher = dispatcher(client, state.clone());
-        let shutdown = dispatcher.shutdown_token();
-        let dispatcher = tokio::spawn(async move { dispatcher.dispatch().await });
+        let mut dispatcher = dispatcher(client.clone(), state.clone());
+        // Long polling as `Dispatcher::dispatch` sets it up, but with the listener's stop token
+        // in hand: the dispatcher's `ShutdownToken` is not heard by a dispatcher busy handing
+        // out an update, which then never stops.
+        let mut listener = update_listeners::polling_default(client).await;
+        let stop = listener.stop_token();
+        let dispatcher = tokio::spawn(async move {
+            dispatcher
+                .dispatch_with_listener(listener, LoggingErrorHandler::new())
+                .await
+        });
         Harness {
             api,
             state,
-            shutdown,
+            stop,
             dispatcher,
             data,
             watching: None,
@@ -147,18 +176,11 @@ impl Harness {
             !self.dispatcher.is_finished(),
             "the dispatcher stopped on its own"
         );
-        // Shutdown may be refused while the dispatcher is still starting; wait until it runs.
-        self.api.wait_method("getMe").await;
-        loop {
-            match self.shutdown.shutdown() {
-                Ok(stopped) => {
-                    stopped.await;
-                    break;
-                }
-                Err(_) => tokio::task::yield_now().await,
-            }
-        }
-        self.dispatcher.await.unwrap();
+        self.stop.stop();
+        tokio::time::timeout(STOP_LIMIT, self.dispatcher)
+            .await
+            .unwrap_or_else(|_| panic!("the dispatcher did not stop within {STOP_LIMIT:?}"))
+            .unwrap();
         drop(self.watching);
         self.state.store.close().await;
         self.data
@@ -227,10 +249,13 @@ pub fn message_update(message: Value) -> Value {
     json!({ "message": message })
 }
 
-/// A port nobody listens on now (the OS's pick, released at once), for a server under test.
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+/// A port on 127.0.0.1 that refuses connections: bound but not listening, and held (so nothing
+/// else can take it) until the socket is dropped.
+pub fn refusing_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
 }
 
 /// POSTs `update` to a webhook as Telegram does, with `secret` (if any) in
