@@ -419,7 +419,7 @@ impl IndexStore {
             None => self.build_new(cache, &files, fingerprint, vocabulary, built_at)?,
         };
         self.save_snapshot(&SnapshotFile::of(cache, &saved))?;
-        self.remove_unused(cache, &saved.search_dir);
+        self.remove_unused(cache, previous, &saved.search_dir);
         Ok((engine, saved))
     }
 
@@ -567,10 +567,12 @@ impl IndexStore {
         std::fs::rename(&temporary, &path).map_err(io_error(&path))
     }
 
-    /// Removes search index folders other than `keep` and article bodies `cache` does not serve.
-    /// An engine still serving from a removed folder keeps its memory maps and open files (on
-    /// Unix a removed file lives until it is closed); failures are only logged.
-    fn remove_unused(&self, cache: &KnowledgeCache, keep: &str) {
+    /// Removes search index folders other than `keep`, and article bodies that neither `cache`
+    /// nor `previous` serves. An engine still serving from a removed folder keeps its memory maps
+    /// (on Unix a removed file lives until it is unmapped). Bodies are read later, on first use,
+    /// so those of the previous version stay until the next change: the engine serving it
+    /// answers until the new one is swapped in. Failures are only logged.
+    fn remove_unused(&self, cache: &KnowledgeCache, previous: Option<&SavedIndex>, keep: &str) {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return;
         };
@@ -584,10 +586,13 @@ impl IndexStore {
                 tracing::warn!("{}: cannot remove an old index: {err}", path.display());
             }
         }
-        let served: BTreeSet<String> = cache
-            .articles
-            .iter()
-            .map(|(path, cached)| body_file_name(path, &cached.hash))
+        let current = cache.articles.iter().map(|(path, c)| (path, &c.hash));
+        let before = previous
+            .into_iter()
+            .flat_map(|p| p.slots.iter().map(|(path, (_, hash))| (path, hash)));
+        let served: BTreeSet<String> = current
+            .chain(before)
+            .map(|(path, hash)| body_file_name(path, hash))
             .collect();
         let Ok(bodies) = std::fs::read_dir(self.dir.join(ARTICLES_DIR)) else {
             return;
@@ -742,10 +747,16 @@ mod tests {
         assert_eq!(answer.figures[0].value, "150所");
         assert!(!engine.answer("红棉护卫行动覆盖了多少个村").answered);
         assert!(engine.answer("拦截了多少涉诈电话").answered);
-        let bodies = std::fs::read_dir(store.dir().join(ARTICLES_DIR))
-            .unwrap()
-            .count();
-        assert_eq!(bodies, 2, "the bodies of old versions are removed");
+        let bodies = || {
+            std::fs::read_dir(store.dir().join(ARTICLES_DIR))
+                .unwrap()
+                .count()
+        };
+        assert_eq!(
+            bodies(),
+            4,
+            "the previous version's bodies stay, for its engine"
+        );
 
         // A restart opens the updated index.
         let (mut saved, reopened) = store.load_snapshot().unwrap();
@@ -753,6 +764,17 @@ mod tests {
         assert_eq!(
             opened.answer("青松守护计划走进了多少所学校"),
             engine.answer("青松守护计划走进了多少所学校")
+        );
+        // The next change removes them.
+        let mut third = reopened.clone();
+        third.articles.remove("a.md");
+        store
+            .build_and_save(&third, Some(&saved), SystemTime::now())
+            .unwrap();
+        assert_eq!(
+            bodies(),
+            2,
+            "b.md's current version, and a.md's until the next change"
         );
     }
 

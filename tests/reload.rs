@@ -389,8 +389,8 @@ fn a_restart_reuses_the_persisted_index() {
     assert_eq!(search_folders, 1, "one search index");
     let article_files = std::fs::read_dir(index.join("articles")).unwrap().count();
     assert_eq!(
-        article_files, 2,
-        "the old version's article file is removed"
+        article_files, 3,
+        "two articles, and the changed one's previous version until the next change"
     );
 }
 
