@@ -39,6 +39,8 @@ const FORMAT: u32 = 4;
 const SNAPSHOT_FILE: &str = "current.json";
 /// The folder of derived article bodies inside the index folder.
 const ARTICLES_DIR: &str = "articles";
+/// More slots than this in a snapshot means it is damaged (a rebuild compacts them long before).
+const MAX_SLOTS: u32 = 1 << 24;
 /// Search index folders are named this and the fingerprint they were first built for.
 const SEARCH_DIR_PREFIX: &str = "search-";
 
@@ -339,6 +341,16 @@ impl IndexStore {
             };
             articles.insert(path, cached);
         }
+        // Slots index a table in the engine: a damaged or hand-edited snapshot must not make
+        // it huge, nor give two articles one slot.
+        let distinct: BTreeSet<u32> = slots.values().map(|&(slot, _)| slot).collect();
+        if file.next_slot > MAX_SLOTS
+            || distinct.len() != slots.len()
+            || distinct.last().is_some_and(|&last| last >= file.next_slot)
+        {
+            tracing::warn!("{}: ignoring the saved snapshot: bad slots", path.display());
+            return None;
+        }
         let saved = SavedIndex {
             fingerprint: file.fingerprint,
             built_at: UNIX_EPOCH + Duration::from_secs(file.built_at),
@@ -411,7 +423,10 @@ impl IndexStore {
             &files.synonyms,
         );
         let fingerprint = cache.fingerprint();
-        let reusable = previous.filter(|p| p.vocabulary == vocabulary);
+        // Every change uses new slots: once most are unused, build anew to compact them.
+        let reusable = previous.filter(|p| {
+            p.vocabulary == vocabulary && (p.next_slot as usize) < 4 * cache.articles.len() + 1024
+        });
         let (engine, saved) = match reusable.and_then(|p| self.open_search_index(p)) {
             Some((previous, index)) => {
                 self.update_in_place(cache, previous, &index, &files, fingerprint, built_at)?
@@ -822,6 +837,28 @@ mod tests {
             .unwrap();
         assert_eq!(rebuilt.reindexed, 1, "built anew");
         assert!(engine.answer("拦截了多少涉诈电话").answered);
+    }
+
+    #[test]
+    fn a_snapshot_with_bad_slots_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = IndexStore::in_data_dir(dir.path());
+        let cache = cache_with(&[("a.md", "拦截涉诈电话19.5亿次。"), ("b.md", "乙文章正文。")]);
+        store
+            .build_and_save(&cache, None, SystemTime::now())
+            .unwrap();
+        let path = store.dir().join(SNAPSHOT_FILE);
+        let good = std::fs::read_to_string(&path).unwrap();
+        assert!(store.load_snapshot().is_some());
+        for (from, to) in [
+            ("\"next_slot\":2", "\"next_slot\":4000000000"),
+            ("\"slot\":1", "\"slot\":0"),
+            ("\"slot\":1", "\"slot\":7"),
+        ] {
+            assert!(good.contains(from), "{good}");
+            std::fs::write(&path, good.replace(from, to)).unwrap();
+            assert!(store.load_snapshot().is_none(), "{to}");
+        }
     }
 
     #[test]
