@@ -78,6 +78,20 @@ impl ArticleBody {
         self.headlines.iter().map(|&i| i as usize)
     }
 
+    /// Whether the body is whole and is the one `meta` describes: every index it holds points
+    /// inside it, so serving it can never go out of bounds.
+    fn fits(&self, meta: &ArticleMeta) -> bool {
+        let figures = self.figures.len();
+        self.passages.len() == meta.passages as usize
+            && figures == meta.figures as usize
+            && self.passage_keys.len() == self.passages.len()
+            && self
+                .paragraph_figures
+                .iter()
+                .all(|&(start, end)| start <= end && end as usize <= figures)
+            && self.headlines.iter().all(|&i| (i as usize) < figures)
+    }
+
     fn empty(meta: &ArticleMeta) -> ArticleBody {
         ArticleBody {
             document: Document {
@@ -208,7 +222,7 @@ impl Article {
                 return ArticleBody::empty(&self.meta);
             };
             match read_body(file) {
-                Ok(body) if body.passages.len() == self.meta.passages as usize => body,
+                Ok(body) if body.fits(&self.meta) => body,
                 Ok(_) => {
                     tracing::error!(
                         "{}: the saved article does not match the index; delete the index folder \
@@ -312,6 +326,13 @@ mod tests {
         std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
         let stored = Article::stored(derived.meta().clone(), file.clone());
         assert!(stored.body().passages.is_empty());
+        let other = article("拦截涉诈短信21.4亿条，处置域名网址104万个。");
+        other.save_body(&file).unwrap();
+        let mismatched = Article::stored(derived.meta().clone(), file.clone());
+        assert!(
+            mismatched.body().figures.is_empty(),
+            "a body that is not the one the meta describes is not served"
+        );
         let missing = Article::stored(derived.meta().clone(), dir.path().join("gone.bin"));
         assert!(missing.body().figures.is_empty());
         assert_eq!(missing.body().document.title, derived.meta().title);
