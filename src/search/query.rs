@@ -367,16 +367,35 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
     analysis
 }
 
+/// Aspect particles that jieba sometimes keeps on a verb ("发了", "封掉", "查过").
+const ASPECT_PARTICLES: [char; 3] = ['了', '掉', '过'];
+
+/// The verb of "verb + aspect particle" when the whole is not a word of its own: "发了" → "发".
+/// Such a form is rare in any dictionary, so searched as it is it would weigh like a word the
+/// knowledge has never heard of and make the question look off-topic.
+fn aspect_stem<'a>(word: &'a str, lexicon: &Lexicon) -> Option<&'a str> {
+    let stem = word.strip_suffix(ASPECT_PARTICLES)?;
+    (!stem.is_empty()
+        && !stem.ends_with(ASPECT_PARTICLES)
+        && !lexicon.synonyms().contains(word)
+        && lexicon.rarity(word) >= 0.9)
+        .then_some(stem)
+}
+
 fn push_term(analysis: &mut QuestionAnalysis, word: &str, weight: f32, lexicon: &Lexicon) {
     if analysis.terms.iter().any(|t| t.text == word) {
         return;
     }
-    let alternatives = lexicon
+    let mut alternatives: Vec<String> = lexicon
         .synonyms()
         .of(word)
         .into_iter()
         .map(str::to_string)
         .collect();
+    if let Some(stem) = aspect_stem(word, lexicon) {
+        alternatives.extend(lexicon.synonyms().of(stem).into_iter().map(str::to_string));
+        alternatives.push(stem.to_string());
+    }
     analysis.terms.push(QueryTerm {
         text: word.to_string(),
         alternatives,
@@ -472,6 +491,19 @@ mod tests {
         assert_eq!(cue.weight, 0.5);
         let a = analyze("网购退款电话是真的吗", &lexicon());
         assert!(a.terms.iter().all(|t| t.text != "真的"), "{:?}", a.terms);
+    }
+
+    #[test]
+    fn a_verb_with_an_aspect_particle_is_also_searched_as_the_verb() {
+        let a = analyze("断卡会议纪要发了几次", &lexicon());
+        let sent = a.terms.iter().find(|t| t.text == "发了").unwrap();
+        assert!(sent.alternatives.contains(&"发".to_string()), "{sent:?}");
+        let a = analyze(
+            "拦了多少电话",
+            &Lexicon::new(&[], Synonyms::parse("拦截 拦了").0),
+        );
+        let intercepted = a.terms.iter().find(|t| t.text == "拦了").unwrap();
+        assert_eq!(intercepted.alternatives, ["拦截"], "a synonym as written");
     }
 
     #[test]
