@@ -734,6 +734,11 @@ impl Engine {
         }
     }
 
+    /// The search index served (the persistent store keeps its tantivy index to update it).
+    pub(crate) fn search_index(&self) -> &SearchIndex {
+        &self.index
+    }
+
     /// The articles served, in path order.
     pub fn articles(&self) -> impl Iterator<Item = &ArticleMeta> {
         self.articles.iter().map(|article| article.meta())

@@ -376,18 +376,14 @@ impl IndexStore {
         if saved.fingerprint != cache.fingerprint() {
             return None;
         }
+        let index = self.open_search_index(saved)?;
+        let articles = slotted_articles(cache, &saved.slots).ok()?;
         let files = lexicon_files(cache);
-        let articles = slotted_articles(cache, &saved.slots)?;
-        let dir = self.dir.join(&saved.search_dir);
-        let mut opened = None;
-        let engine = Engine::assemble(articles, &files, |lexicon| {
-            let index = SearchIndex::open_in_dir(&dir, lexicon)?;
-            opened = Some(index.index().clone());
-            Ok(index)
-        });
-        match engine {
-            Ok(engine) if opened_payload(&opened).as_deref() == Some(&saved.fingerprint) => {
-                saved.index = opened;
+        match Engine::assemble(articles, &files, |lexicon| {
+            SearchIndex::open(&index, lexicon)
+        }) {
+            Ok(engine) => {
+                saved.index = Some(index);
                 // An article whose saved file had gone missing was parsed again: save it, so
                 // the next start need not.
                 if let Err(err) = self.save_bodies(cache) {
@@ -395,11 +391,8 @@ impl IndexStore {
                 }
                 Some(engine)
             }
-            Ok(_) => {
-                tracing::warn!("{}: holds another version; rebuilding", dir.display());
-                None
-            }
             Err(err) => {
+                let dir = self.dir.join(&saved.search_dir);
                 tracing::warn!("{}: rebuilding the index: {err}", dir.display());
                 None
             }
@@ -427,7 +420,7 @@ impl IndexStore {
         let reusable = previous.filter(|p| {
             p.vocabulary == vocabulary && (p.next_slot as usize) < 4 * cache.articles.len() + 1024
         });
-        let (engine, saved) = match reusable.and_then(|p| self.open_search_index(p)) {
+        let (engine, saved) = match reusable.and_then(|p| Some((p, self.open_search_index(p)?))) {
             Some((previous, index)) => {
                 self.update_in_place(cache, previous, &index, &files, fingerprint, built_at)?
             }
@@ -457,17 +450,20 @@ impl IndexStore {
         Ok(())
     }
 
-    /// The search index of `saved`, when it is on disk and holds exactly what `saved` says.
-    fn open_search_index<'a>(
-        &self,
-        saved: &'a SavedIndex,
-    ) -> Option<(&'a SavedIndex, tantivy::Index)> {
+    /// The search index of `saved`, when it is on disk and holds exactly what `saved` says
+    /// (its commit payload is `saved`'s fingerprint).
+    fn open_search_index(&self, saved: &SavedIndex) -> Option<tantivy::Index> {
+        let dir = self.dir.join(&saved.search_dir);
         let index = match &saved.index {
             Some(index) => index.clone(),
-            None => tantivy::Index::open_in_dir(self.dir.join(&saved.search_dir)).ok()?,
+            None => tantivy::Index::open_in_dir(&dir).ok()?,
         };
         let payload = index.load_metas().ok()?.payload;
-        (payload.as_deref() == Some(&saved.fingerprint)).then_some((saved, index))
+        if payload.as_deref() != Some(&saved.fingerprint) {
+            tracing::warn!("{}: holds another version; rebuilding", dir.display());
+            return None;
+        }
+        Some(index)
     }
 
     /// Deletes the passages of changed and deleted articles from the index of `previous` and
@@ -504,9 +500,7 @@ impl IndexStore {
             added = added.len(),
             "updating the search index in place"
         );
-        let articles = slotted_articles(cache, &slots).ok_or_else(|| {
-            EngineError::Index("an article has no slot in the search index".into())
-        })?;
+        let articles = slotted_articles(cache, &slots)?;
         let engine = Engine::assemble(articles, files, |lexicon| {
             let passages = added
                 .iter()
@@ -546,17 +540,12 @@ impl IndexStore {
             .zip(&cache.articles)
             .map(|(slot, (path, cached))| (path.clone(), (slot, cached.hash.clone())))
             .collect();
-        let articles = slotted_articles(cache, &slots).ok_or_else(|| {
-            EngineError::Index("an article has no slot in the search index".into())
-        })?;
-        let mut opened = None;
+        let articles = slotted_articles(cache, &slots)?;
         let engine = Engine::assemble(articles.clone(), files, |lexicon| {
             let passages = articles
                 .iter()
                 .flat_map(|(slot, article)| passages_to_index(*slot, article));
-            let index = SearchIndex::create_in_dir(&dir, lexicon, passages, &fingerprint)?;
-            opened = Some(index.index().clone());
-            Ok(index)
+            SearchIndex::create_in_dir(&dir, lexicon, passages, &fingerprint)
         })?;
         let saved = SavedIndex {
             fingerprint,
@@ -566,7 +555,7 @@ impl IndexStore {
             next_slot: slots.len() as u32,
             reindexed: slots.len(),
             slots,
-            index: opened,
+            index: Some(engine.search_index().index().clone()),
         };
         Ok((engine, saved))
     }
@@ -634,20 +623,21 @@ fn body_file_name(path: &str, hash: &str) -> String {
     format!("{key:08x}-{hash}.bin")
 }
 
-/// The cache's articles with their slots; `None` when one has no slot.
+/// The cache's articles with their slots; an error when one has no slot.
 fn slotted_articles(
     cache: &KnowledgeCache,
     slots: &BTreeMap<String, (u32, String)>,
-) -> Option<Vec<(u32, Arc<Article>)>> {
+) -> Result<Vec<(u32, Arc<Article>)>, EngineError> {
     cache
         .articles
         .iter()
-        .map(|(path, cached)| Some((slots.get(path)?.0, Arc::clone(&cached.article))))
+        .map(|(path, cached)| {
+            let &(slot, _) = slots.get(path).ok_or_else(|| {
+                EngineError::Index(format!("{path} has no slot in the search index"))
+            })?;
+            Ok((slot, Arc::clone(&cached.article)))
+        })
         .collect()
-}
-
-fn opened_payload(index: &Option<tantivy::Index>) -> Option<String> {
-    index.as_ref()?.load_metas().ok()?.payload
 }
 
 /// The lexicon files the cache serves, parsed.

@@ -163,8 +163,8 @@ impl SearchIndex {
         SearchIndex::serve(index, fields)
     }
 
-    /// Indexes passages into the empty folder `dir`, where [`SearchIndex::open_in_dir`] finds
-    /// them again after a restart. `payload` is saved with the commit: [`crate::persist`] checks it.
+    /// Indexes passages into the empty folder `dir`, where [`SearchIndex::open`] serves them
+    /// again after a restart. `payload` is saved with the commit: [`crate::persist`] checks it.
     pub fn create_in_dir<'a>(
         dir: &Path,
         lexicon: &Lexicon,
@@ -178,13 +178,13 @@ impl SearchIndex {
         SearchIndex::serve(index, fields)
     }
 
-    /// Opens an index written by [`SearchIndex::create_in_dir`]. The tokenizers are registered
-    /// again: tantivy stores only their names.
-    pub fn open_in_dir(dir: &Path, lexicon: &Lexicon) -> Result<SearchIndex, IndexError> {
+    /// Serves an index written by [`SearchIndex::create_in_dir`], opened by the caller (who
+    /// checks its payload first). The tokenizers are registered again: tantivy stores only
+    /// their names.
+    pub fn open(index: &Index, lexicon: &Lexicon) -> Result<SearchIndex, IndexError> {
         let (_, fields) = schema();
-        let index = Index::open_in_dir(dir)?;
-        register_tokenizers(&index, lexicon);
-        SearchIndex::serve(index, fields)
+        register_tokenizers(index, lexicon);
+        SearchIndex::serve(index.clone(), fields)
     }
 
     /// A new version of the index `index` (the one a served [`SearchIndex`] was opened from):
