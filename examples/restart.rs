@@ -31,7 +31,8 @@ fn main() -> anyhow::Result<()> {
     }
     let started = Instant::now();
     let (live, report) = LiveKnowledge::open(&PathBuf::from(knowledge), &PathBuf::from(data))?;
-    let stats = live.engine().stats();
+    let engine = live.engine();
+    let stats = engine.stats();
     println!(
         "opened in {:.2?}: {} documents, {} passages, {} figures; saved index {}; {} article(s) indexed",
         started.elapsed(),
@@ -45,7 +46,6 @@ fn main() -> anyhow::Result<()> {
         },
         report.reindexed
     );
-    let engine = live.engine();
     for round in ["first", "second"] {
         let mut total = Duration::ZERO;
         for question in &questions {

@@ -338,7 +338,8 @@ impl Engine {
 
         // A hit that shares only everyday words with the question (see [`Lexicon::standing`])
         // ("中国" in 中国人民银行 for "中国有多少人口") is a coincidence, not an answer. (A word
-        // with alternatives is in the synonym file, so specific itself.)
+        // with alternatives is specific itself: it is in the synonym file, or a rare
+        // verb-with-particle form, see `aspect_stem` in search::query.)
         let specific: Vec<bool> = analysis
             .terms
             .iter()

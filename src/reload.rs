@@ -497,7 +497,6 @@ fn refresh_cache(
     Ok(report)
 }
 
-/// Records the problem of a file that cannot be used now; its cached version, if any, stays.
 /// An article whose file has not changed: served as cached, with the warnings it had.
 fn keep_unchanged(
     cached: &CachedArticle,
@@ -512,6 +511,7 @@ fn keep_unchanged(
     present.insert(relative);
 }
 
+/// Records the problem of a file that cannot be used now; its cached version, if any, stays.
 fn keep_last_good(
     cache: &KnowledgeCache,
     relative: &str,

@@ -359,7 +359,6 @@ fn a_restart_reuses_the_persisted_index() {
     assert!(report.opened_saved_index, "{report:?}");
     assert_eq!(report.reparsed, 0, "same content, nothing re-parsed");
 
-    // One changed file: only it is re-parsed, and the new index replaces the old one.
     folder.article(
         "sub/second.md",
         "红棉护卫行动",
