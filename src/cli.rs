@@ -106,26 +106,40 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `scan`: patterns from `<knowledge>/scam-patterns.yaml`, else the built-in ones.
 fn scan(knowledge: &std::path::Path, json: bool, message: &str) -> anyhow::Result<ExitCode> {
     let scanner = crate::scam::Scanner::for_knowledge(knowledge)?;
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if message.is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         // Batch mode: one message per line, one JSON line out each, in input order.
-        crate::batch::map_lines(
-            std::io::stdin(),
-            &mut out,
+        map_stdin_lines(
+            "reading messages from stdin",
             crate::batch::default_workers(),
             move |text| crate::scam::json_line(&scanner.scan(text)),
-        )
-        .context("reading messages from stdin")?;
+        )?;
     } else {
         let verdict = scanner.scan(message);
-        let rendered = if json {
+        print_line(&if json {
             crate::scam::json_line(&verdict)
         } else {
             crate::scam::plain_reply(&verdict)
-        };
-        let _ = writeln!(out, "{rendered}").and_then(|()| out.flush());
+        });
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Batch mode of `ask` and `scan`: `reply` to every stdin line on `workers` threads, printed in
+/// input order (see [`crate::batch::map_lines`]).
+fn map_stdin_lines(
+    reading: &'static str,
+    workers: usize,
+    reply: impl Fn(&str) -> String + Send + Sync + 'static,
+) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    crate::batch::map_lines(std::io::stdin(), &mut out, workers, reply).context(reading)?;
+    Ok(())
+}
+
+/// Prints one reply. A closed stdout (`| head`) is not an error worth a message.
+fn print_line(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}").and_then(|()| out.flush());
 }
 
 /// Loads `.env` (if any) into the environment. A missing `.env` is normal; a broken one is not.
@@ -191,14 +205,12 @@ fn ask(
             render::plain(&answer)
         }
     };
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if question.trim().is_empty() && !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         // Batch mode: one question per line, answered on every core, in input order.
         let workers = jobs.map_or_else(crate::batch::default_workers, usize::from);
-        crate::batch::map_lines(std::io::stdin(), &mut out, workers, reply)
-            .context("reading questions from stdin")?;
+        map_stdin_lines("reading questions from stdin", workers, reply)?;
     } else {
-        let _ = writeln!(out, "{}", reply(question)).and_then(|()| out.flush());
+        print_line(&reply(question));
     }
     Ok(ExitCode::SUCCESS)
 }
