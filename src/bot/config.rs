@@ -31,10 +31,7 @@ impl BotToken {
         let text = text.trim();
         let (id, secret) = text.split_once(':').ok_or(ConfigError::MalformedToken)?;
         let id_ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
-        let secret_ok = !secret.is_empty()
-            && secret
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let secret_ok = !secret.is_empty() && secret.bytes().all(is_secret_byte);
         if id_ok && secret_ok {
             Ok(BotToken(text.to_string()))
         } else {
@@ -116,10 +113,14 @@ impl Webhook {
     }
 }
 
+/// Whether a byte may stand in a Telegram secret (a bot token's or a webhook's): `A-Z a-z 0-9 _ -`.
+fn is_secret_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-'
+}
+
 /// Checks a webhook secret as Telegram defines it: 1 to 256 of `A-Z a-z 0-9 _ -`.
 fn check_webhook_secret(secret: &str) -> Result<(), ConfigError> {
-    let allowed = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-';
-    if (1..=256).contains(&secret.len()) && secret.bytes().all(allowed) {
+    if (1..=256).contains(&secret.len()) && secret.bytes().all(is_secret_byte) {
         Ok(())
     } else {
         Err(ConfigError::Invalid {
