@@ -38,7 +38,7 @@ pub use reply::{VerdictParts, json_line, plain_reply};
 pub use text::MAX_SCAN_CHARS;
 pub use tips::TipCard;
 
-use patterns::{KindRule, Rules};
+use patterns::Rules;
 use text::ScanText;
 
 /// The patterns file shipped with the binary, used when the knowledge folder has none.
@@ -164,8 +164,13 @@ impl Scanner {
             .into_iter()
             .enumerate()
             .filter_map(|(kind, range)| {
-                let weight = grown_weight(&rules.kinds[kind], kind, &growing, &text.normalized);
-                range.map(|r| (kind, weight, r))
+                range.map(|r| {
+                    (
+                        kind,
+                        grown_weight(rules, kind, &growing, &text.normalized),
+                        r,
+                    )
+                })
             })
             .collect();
         flags.sort_by_key(|(_, weight, range)| (std::cmp::Reverse(*weight), range.start));
@@ -303,7 +308,7 @@ fn keep_uncancelled(rules: &Rules, text: &ScanText<'_>) -> KeptMatches {
     };
     for found in matches {
         let rule = &rules.kinds[found.kind];
-        let grows = rule.max_weight > rule.weight;
+        let grows = rule.grows();
         let earlier_kept = kept.first[found.kind]
             .as_ref()
             .is_some_and(|r| r.start <= found.range.start);
@@ -328,12 +333,13 @@ fn keep_uncancelled(rules: &Rules, text: &ScanText<'_>) -> KeptMatches {
 /// another place with other words, up to its `max_weight` ("日结" + "动动手指" + "宝妈" are three
 /// lures; "工资日结" is one, however its parts overlap).
 fn grown_weight(
-    rule: &KindRule,
+    rules: &Rules,
     kind: usize,
     growing: &[(usize, Range<usize>)],
     normalized: &str,
 ) -> u32 {
-    if rule.max_weight <= rule.weight {
+    let rule = &rules.kinds[kind];
+    if !rule.grows() {
         return rule.weight;
     }
     let mut places: Vec<&Range<usize>> = growing

@@ -138,6 +138,13 @@ pub struct KindRule {
     pub types: Vec<usize>,
 }
 
+impl KindRule {
+    /// Whether further matches add weight (`max_weight` above `weight`).
+    pub fn grows(&self) -> bool {
+        self.max_weight > self.weight
+    }
+}
+
 /// The whole data file, compiled and checked.
 #[derive(Debug, Clone)]
 pub struct Rules {
