@@ -29,7 +29,6 @@ use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{DefaultKey, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::stop::StopToken;
 use teloxide::update_listeners::{self, UpdateListener, webhooks};
 use teloxide::{RequestError, requests::RequesterExt};
 
@@ -339,15 +338,10 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
     let received = match webhook {
         None => {
             // What `Dispatcher::dispatch` does, with the listener's stop token in hand.
-            let mut polling = update_listeners::polling_default(bot).await;
-            stop_on_signal(signalled, polling.stop_token());
+            let polling = update_listeners::polling_default(bot).await;
             tracing::info!("receiving updates by long polling");
-            dispatcher
-                .dispatch_with_listener(
-                    polling,
-                    LoggingErrorHandler::with_custom_text("An error from the update listener"),
-                )
-                .await;
+            let error_text = "An error from the update listener";
+            dispatch_until_signal(&mut dispatcher, polling, signalled, error_text).await;
             Ok(())
         }
         Some(webhook) => webhook.receive(bot, &mut dispatcher, signalled).await,
@@ -391,10 +385,9 @@ impl WebhookServer {
         signalled: tokio::task::JoinHandle<()>,
     ) -> Result<(), RunError> {
         let port = self.options.address.port();
-        let (mut updates, stopped, router) = webhooks::axum_to_router(bot, self.options)
+        let (updates, stopped, router) = webhooks::axum_to_router(bot, self.options)
             .await
             .map_err(RunError::Telegram)?;
-        stop_on_signal(signalled, updates.stop_token());
         // The server owns the route that feeds `updates`: the dispatcher's stream ends, and
         // `dispatch_with_listener` returns, once the server has shut down after `stopped`.
         let server = tokio::spawn(
@@ -403,12 +396,7 @@ impl WebhookServer {
                 .into_future(),
         );
         tracing::info!("receiving updates by webhook on port {port}");
-        dispatcher
-            .dispatch_with_listener(
-                updates,
-                LoggingErrorHandler::with_custom_text("webhook listener failed"),
-            )
-            .await;
+        dispatch_until_signal(dispatcher, updates, signalled, "webhook listener failed").await;
         match server.await {
             Ok(served) => served.map_err(RunError::WebhookServer),
             Err(stopped) => Err(RunError::WebhookServer(std::io::Error::other(stopped))),
@@ -446,17 +434,33 @@ pub fn watch_knowledge<R: TelegramApi>(
     })
 }
 
-/// Stops an update listener once `signalled` has finished; the dispatcher then handles what it
-/// has and returns. Through the listener's own stop token, a flag it checks at every poll: the
-/// dispatcher's `ShutdownToken` is refused before the dispatcher runs, and lost when it comes
-/// while the dispatcher is handing out an update (it then never stops).
-fn stop_on_signal(signalled: tokio::task::JoinHandle<()>, listener: StopToken) {
+/// Hands `listener`'s updates to `dispatcher` until `signalled` has finished; the dispatcher
+/// then handles what it has and returns. The listener is stopped through its own stop token, a
+/// flag it checks at every poll: the dispatcher's `ShutdownToken` is refused before the
+/// dispatcher runs, and lost when it comes while the dispatcher is handing out an update (it
+/// then never stops).
+async fn dispatch_until_signal<L>(
+    dispatcher: &mut Dispatcher<Throttle<Bot>, HandlerError, DefaultKey>,
+    mut listener: L,
+    signalled: tokio::task::JoinHandle<()>,
+    listener_error_text: &str,
+) where
+    L: UpdateListener + Send,
+    L::Err: std::fmt::Debug,
+{
+    let stop = listener.stop_token();
     tokio::spawn(async move {
         if signalled.await.is_ok() {
             tracing::info!("shutting down");
-            listener.stop();
+            stop.stop();
         }
     });
+    dispatcher
+        .dispatch_with_listener(
+            listener,
+            LoggingErrorHandler::with_custom_text(listener_error_text),
+        )
+        .await;
 }
 
 /// Ctrl-C, or SIGTERM (how containers and systemd stop a service).
