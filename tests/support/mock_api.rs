@@ -178,17 +178,10 @@ impl MockApi {
 
     /// Waits for the `n`-th (1-based) call to `method` in `chat`.
     pub async fn wait_for_nth(&self, method: &str, chat: i64, n: usize) -> Call {
-        self.wait_for(
-            &format!("{method} #{n} to chat {chat}"),
-            Duration::from_secs(10),
-            |calls| {
-                calls
-                    .iter()
-                    .filter(|c| c.method == method && c.chat_id() == Some(chat))
-                    .nth(n - 1)
-                    .cloned()
-            },
-        )
+        let what = format!("{method} #{n} to chat {chat}");
+        self.wait_nth(&what, n, |c| {
+            c.method == method && c.chat_id() == Some(chat)
+        })
         .await
     }
 
@@ -204,17 +197,15 @@ impl MockApi {
 
     /// Waits for the `n`-th (1-based) call to `method`, in any chat.
     pub async fn wait_method_nth(&self, method: &str, n: usize) -> Call {
-        self.wait_for(
-            &format!("{method} #{n}"),
-            Duration::from_secs(10),
-            |calls| {
-                calls
-                    .iter()
-                    .filter(|c| c.method == method)
-                    .nth(n - 1)
-                    .cloned()
-            },
-        )
+        self.wait_nth(&format!("{method} #{n}"), n, |c| c.method == method)
+            .await
+    }
+
+    /// Waits for the `n`-th (1-based) call that `matches`.
+    async fn wait_nth(&self, what: &str, n: usize, matches: impl Fn(&Call) -> bool) -> Call {
+        self.wait_for(what, Duration::from_secs(10), |calls| {
+            calls.iter().filter(|c| matches(c)).nth(n - 1).cloned()
+        })
         .await
     }
 }

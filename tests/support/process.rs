@@ -73,17 +73,30 @@ impl Running {
     /// output so far, if the process ends its output or [`PROCESS_LIMIT`] passes first.
     pub async fn wait_for_stderr(&mut self, marker: &str) -> String {
         let deadline = tokio::time::Instant::now() + PROCESS_LIMIT;
+        let waiting = format!("the process wrote no {marker:?}");
         loop {
-            match tokio::time::timeout_at(deadline, self.lines.recv()).await {
-                Ok(Some((stream, line))) => {
-                    self.keep(stream, &line);
-                    if stream == Stream::Stderr && line.contains(marker) {
-                        return line;
-                    }
-                }
-                Ok(None) => panic!("the process exited without writing {marker:?}"),
-                Err(_) => panic!("the process wrote no {marker:?} within {PROCESS_LIMIT:?}"),
+            match self.next_line(deadline, &waiting).await {
+                Some((Stream::Stderr, line)) if line.contains(marker) => return line,
+                Some(_) => {}
+                None => panic!("the process exited without writing {marker:?}"),
             }
+        }
+    }
+
+    /// The next line of output, kept; `None` once both pipes have closed. Panics with
+    /// "`waiting` within [`PROCESS_LIMIT`]" if `deadline` passes first.
+    async fn next_line(
+        &mut self,
+        deadline: tokio::time::Instant,
+        waiting: &str,
+    ) -> Option<(Stream, String)> {
+        match tokio::time::timeout_at(deadline, self.lines.recv()).await {
+            Ok(Some((stream, line))) => {
+                self.keep(stream, &line);
+                Some((stream, line))
+            }
+            Ok(None) => None,
+            Err(_) => panic!("{waiting} within {PROCESS_LIMIT:?}"),
         }
     }
 
@@ -92,13 +105,11 @@ impl Running {
     pub async fn finish(mut self) -> Finished {
         let deadline = tokio::time::Instant::now() + PROCESS_LIMIT;
         // Both pipes close when the process exits.
-        loop {
-            match tokio::time::timeout_at(deadline, self.lines.recv()).await {
-                Ok(Some((stream, line))) => self.keep(stream, &line),
-                Ok(None) => break,
-                Err(_) => panic!("the process did not exit within {PROCESS_LIMIT:?}"),
-            }
-        }
+        while self
+            .next_line(deadline, "the process did not exit")
+            .await
+            .is_some()
+        {}
         Finished {
             status: self.child.wait().unwrap(),
             stdout: std::mem::take(&mut self.stdout),
