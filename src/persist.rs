@@ -668,6 +668,31 @@ mod tests {
         cache
     }
 
+    /// `files` built and saved in a store in a temporary folder (kept while `_dir` lives).
+    struct Built {
+        _dir: tempfile::TempDir,
+        store: IndexStore,
+        cache: KnowledgeCache,
+        engine: Engine,
+        saved: SavedIndex,
+    }
+
+    fn built(files: &[(&str, &str)]) -> Built {
+        let dir = tempfile::tempdir().unwrap();
+        let store = IndexStore::in_data_dir(dir.path());
+        let cache = cache_with(files);
+        let (engine, saved) = store
+            .build_and_save(&cache, None, SystemTime::now())
+            .unwrap();
+        Built {
+            _dir: dir,
+            store,
+            cache,
+            engine,
+            saved,
+        }
+    }
+
     #[test]
     fn the_fingerprint_follows_every_served_file() {
         let one = cache_with(&[("a.md", "甲文章正文。"), ("b.md", "乙文章正文。")]);
@@ -689,15 +714,16 @@ mod tests {
 
     #[test]
     fn a_saved_snapshot_round_trips_and_reads_articles_on_first_use() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = IndexStore::in_data_dir(dir.path());
-        let cache = cache_with(&[
+        let Built {
+            _dir,
+            store,
+            cache,
+            engine,
+            ..
+        } = built(&[
             ("a.md", "拦截涉诈电话19.5亿次。"),
             ("b.md", "青松守护计划今年走进120所学校。"),
         ]);
-        let (engine, _) = store
-            .build_and_save(&cache, None, SystemTime::now())
-            .unwrap();
         let (mut saved, reopened) = store.load_snapshot().expect("saved");
         assert_eq!(saved.fingerprint, cache.fingerprint());
         assert_eq!(reopened.fingerprint(), cache.fingerprint());
@@ -723,16 +749,17 @@ mod tests {
 
     #[test]
     fn a_change_updates_the_search_index_in_place() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = IndexStore::in_data_dir(dir.path());
-        let cache = cache_with(&[
+        let Built {
+            _dir,
+            store,
+            cache,
+            saved: first,
+            ..
+        } = built(&[
             ("a.md", "拦截涉诈电话19.5亿次。"),
             ("b.md", "青松守护计划今年走进120所学校。"),
             ("c.md", "红棉护卫行动今年覆盖了300个村。"),
         ]);
-        let (_, first) = store
-            .build_and_save(&cache, None, SystemTime::now())
-            .unwrap();
         assert_eq!(first.reindexed, 3);
         let mut changed = cache.clone();
         changed.articles.remove("c.md");
@@ -785,12 +812,13 @@ mod tests {
 
     #[test]
     fn a_new_quoted_term_tokenizes_everything_again() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = IndexStore::in_data_dir(dir.path());
-        let cache = cache_with(&[("a.md", "银行卡断卡行动已开展两年。")]);
-        let (_, first) = store
-            .build_and_save(&cache, None, SystemTime::now())
-            .unwrap();
+        let Built {
+            _dir,
+            store,
+            cache,
+            saved: first,
+            ..
+        } = built(&[("a.md", "银行卡断卡行动已开展两年。")]);
         let mut changed = cache.clone();
         let quoting = cache_with(&[("b.md", "所谓“断卡”，就是打击非法买卖银行卡。")]);
         changed
@@ -806,12 +834,12 @@ mod tests {
 
     #[test]
     fn an_index_that_does_not_match_its_snapshot_is_rebuilt_not_served() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = IndexStore::in_data_dir(dir.path());
-        let cache = cache_with(&[("a.md", "拦截涉诈电话19.5亿次。")]);
-        let (_, first) = store
-            .build_and_save(&cache, None, SystemTime::now())
-            .unwrap();
+        let Built {
+            _dir,
+            store,
+            saved: first,
+            ..
+        } = built(&[("a.md", "拦截涉诈电话19.5亿次。")]);
         // As if the bot stopped after committing an update but before saving its snapshot.
         let index = tantivy::Index::open_in_dir(store.dir().join(&first.search_dir)).unwrap();
         let mut writer: tantivy::IndexWriter =
@@ -831,12 +859,8 @@ mod tests {
 
     #[test]
     fn a_snapshot_with_bad_slots_is_ignored() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = IndexStore::in_data_dir(dir.path());
-        let cache = cache_with(&[("a.md", "拦截涉诈电话19.5亿次。"), ("b.md", "乙文章正文。")]);
-        store
-            .build_and_save(&cache, None, SystemTime::now())
-            .unwrap();
+        let Built { _dir, store, .. } =
+            built(&[("a.md", "拦截涉诈电话19.5亿次。"), ("b.md", "乙文章正文。")]);
         let path = store.dir().join(SNAPSHOT_FILE);
         let good = std::fs::read_to_string(&path).unwrap();
         assert!(store.load_snapshot().is_some());
@@ -853,15 +877,12 @@ mod tests {
 
     #[test]
     fn a_missing_or_damaged_article_file_is_not_a_crash() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = IndexStore::in_data_dir(dir.path());
-        let cache = cache_with(&[
+        let Built {
+            _dir, store, cache, ..
+        } = built(&[
             ("a.md", "拦截涉诈电话19.5亿次。"),
             ("b.md", "青松守护计划今年走进120所学校。"),
         ]);
-        store
-            .build_and_save(&cache, None, SystemTime::now())
-            .unwrap();
         let body = |path: &str| {
             store
                 .dir()
