@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fanzha_bot::answer::Engine;
+use fanzha_bot::answer::engine::Engine;
 
 const QUESTIONS: &[&str] = &[
     "拦截了多少涉诈电话",
@@ -27,6 +27,11 @@ fn shipped(c: &mut Criterion) {
     for question in QUESTIONS {
         group.bench_function(*question, |b| b.iter(|| engine.answer(question)));
     }
+    // A long paste costs no more than the question cap lets through.
+    let huge = "拦截了多少涉诈电话".repeat(2_000);
+    group.bench_function("huge paste (18,000 characters)", |b| {
+        b.iter(|| engine.answer(&huge));
+    });
     group.finish();
 }
 
@@ -133,7 +138,7 @@ fn synthetic_scale(c: &mut Criterion) {
     let mut group = c.benchmark_group("answer/synthetic");
     group.sample_size(20);
     group.bench_function("拦截了多少涉诈电话", |b| {
-        b.iter(|| engine.answer("拦截了多少涉诈电话"))
+        b.iter(|| engine.answer("拦截了多少涉诈电话"));
     });
     group.finish();
 }

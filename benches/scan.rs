@@ -28,7 +28,7 @@ fn bench_scan(c: &mut Criterion) {
             for message in &messages {
                 black_box(scanner.scan(black_box(message)));
             }
-        })
+        });
     });
     group.finish();
 }

@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use fanzha_bot::reload::LiveKnowledge;
+use fanzha_bot::live::LiveKnowledge;
 
 const DEFAULT_QUESTIONS: [&str; 4] = [
     "打击治理电信网络诈骗取得了哪些成效",
@@ -54,7 +54,7 @@ fn main() -> anyhow::Result<()> {
             let took = asked.elapsed();
             total += took;
             if round == "first" {
-                let lead = answer.figures.first().map(|f| f.value.as_str());
+                let lead = answer.figures.first().map(|f| f.figure.value.as_str());
                 println!(
                     "  {question}: {took:.2?} (answered: {}, {lead:?})",
                     answer.answered

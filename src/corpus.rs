@@ -6,7 +6,7 @@
 //! - [`ArticleMeta`], always in memory: path, title, date, counts and the terms the article quotes
 //!   (the segmenter learns them). Enough for `/about`, statistics and building the lexicon.
 //! - [`ArticleBody`]: the document with its paragraphs, passages, search keys and figures. A freshly
-//!   parsed article carries it; an article reopened from the persistent index ([`crate::persist`])
+//!   parsed article carries it; an article reopened from the persistent index ([`crate::live::saved_index`])
 //!   reads and decodes it from its own file the first time a question touches the article. A
 //!   restart therefore costs time in proportion to the number of articles, not to their text.
 

@@ -8,7 +8,8 @@
 
 use serde::Deserialize;
 
-use crate::answer::{Answer, Engine};
+use crate::answer::Answer;
+use crate::answer::engine::Engine;
 
 /// What kind of answer a question expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -87,10 +88,11 @@ pub fn judge(question: &EvalQuestion, answer: &Answer) -> Result<(), String> {
     let expect = question.expect.as_str();
     match question.kind {
         ExpectedKind::Figure => match answer.figures.first() {
-            Some(figure) if answer.answered && figure.value.contains(expect) => Ok(()),
-            Some(figure) if answer.answered => {
-                Err(format!("figure {} ({})", figure.value, figure.label))
-            }
+            Some(figure) if answer.answered && figure.figure.value.contains(expect) => Ok(()),
+            Some(figure) if answer.answered => Err(format!(
+                "figure {} ({})",
+                figure.figure.value, figure.figure.label
+            )),
             _ if answer.answered => Err("no figure".into()),
             _ => Err("not answered".into()),
         },
@@ -116,7 +118,7 @@ pub fn judge(question: &EvalQuestion, answer: &Answer) -> Result<(), String> {
                 let got = answer
                     .figures
                     .first()
-                    .map(|f| format!("figure {}", f.value))
+                    .map(|f| format!("figure {}", f.figure.value))
                     .or_else(|| {
                         answer
                             .passages

@@ -9,10 +9,20 @@ use zhconv::{Variant, zhconv};
 /// Questions are cut to this many characters: no real question is longer.
 pub const MAX_QUESTION_CHARS: usize = 200;
 
+/// The part of what a person sent that is read as a question: its first
+/// `4 × MAX_QUESTION_CHARS` characters, enough for a whole question once markup, emoji and
+/// punctuation are dropped. The rest of a long paste is neither searched, shown nor stored; the
+/// bot clips every question with this before doing anything else with it.
+pub fn clip_question(raw: &str) -> &str {
+    match raw.char_indices().nth(MAX_QUESTION_CHARS * 4) {
+        Some((end, _)) => &raw[..end],
+        None => raw,
+    }
+}
+
 /// Normalises a question for searching. Never panics, whatever the input.
 pub fn normalize_question(raw: &str) -> String {
-    let capped: String = raw.chars().take(MAX_QUESTION_CHARS * 4).collect();
-    let stripped = strip_command_and_mentions(&capped);
+    let stripped = strip_command_and_mentions(clip_question(raw));
     let half_width = to_half_width(&stripped);
     let simplified = to_simplified(&half_width);
     let mut out = String::with_capacity(simplified.len());

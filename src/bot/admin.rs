@@ -11,16 +11,19 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 
-use crate::answer::{Engine, EngineError, Stats};
+use crate::answer::engine::Engine;
+use crate::answer::{EngineError, Stats};
 use teloxide::types::ChatId;
 use tokio::sync::broadcast;
 
+use crate::bot::api::TelegramApi;
+use crate::bot::clock::china_time;
+use crate::bot::replies;
 use crate::bot::send::{ReplyTarget, send_html};
-use crate::bot::tips::china_time;
-use crate::bot::{AppState, TelegramApi};
+use crate::bot::state::AppState;
+use crate::db::DatabaseError;
 use crate::knowledge::Problem;
-use crate::reload::LiveKnowledge;
-use crate::render::telegram::{escape_html, truncate_html};
+use crate::render::telegram::html::{escape_html, truncate_html};
 use crate::scam::{PatternError, Scanner};
 
 /// At most this many problems are listed in one reply; the rest are counted.
@@ -56,33 +59,33 @@ async fn load_off_runtime(dir: &Path) -> Option<Loaded> {
 pub async fn stats_html(state: &AppState) -> String {
     let stats = state.engine.load().stats();
     let today = match questions_today(state).await {
-        Ok((answered, unanswered)) => {
-            format!("今天已回答 {answered} 个问题，未能回答 {unanswered} 个")
-        }
-        Err(err) => format!("今天的提问统计不可用：{}", escape_html(&err.to_string())),
+        Ok((answered, unanswered)) => replies::questions_today(answered, unanswered),
+        Err(err) => format!(
+            "{}{}",
+            replies::QUESTIONS_TODAY_UNAVAILABLE,
+            escape_html(&err.to_string())
+        ),
     };
     format!(
-        "📈 <b>统计</b>\n{}\n{today}\n索引建于 {} 前",
+        "{}\n{}\n{today}\n{}",
+        replies::STATS_HEADING,
         counts(&stats),
-        human_duration(state.index_age())
+        replies::index_age(&human_duration(state.index_age()))
     )
 }
 
 /// "文章 3 篇，段落 120 个，数字 45 个": what an engine holds.
 fn counts(stats: &Stats) -> String {
-    format!(
-        "文章 {} 篇，段落 {} 个，数字 {} 个",
-        stats.documents, stats.passages, stats.figures
-    )
+    replies::knowledge_counts(stats.documents, stats.passages, stats.figures)
 }
 
 /// Questions since midnight, China time: (answered, unanswered).
-async fn questions_today(state: &AppState) -> Result<(i64, i64), crate::store::StoreError> {
+async fn questions_today(state: &AppState) -> Result<(i64, i64), DatabaseError> {
     let now = Utc::now();
     let local = china_time(now);
     let since_midnight = local - local.date().and_time(chrono::NaiveTime::MIN);
     let midnight = now - TimeDelta::seconds(since_midnight.num_seconds());
-    state.store.questions_since(midnight).await
+    state.database.questions_since(midnight).await
 }
 
 /// "3 天 2 小时", "5 分钟", "12 秒": the largest two units.
@@ -97,51 +100,23 @@ fn human_duration(age: Duration) -> String {
     }
 }
 
-/// `/reload`: rebuilds the engine (and the scanner) from the knowledge folder and swaps them in.
-/// What cannot be loaded is reported and the previous version keeps being served. With live
-/// knowledge the rebuild is the watcher's own (last good versions of broken files kept).
+/// `/reload`: rebuilds the live knowledge from the knowledge folder (the watcher's own rebuild:
+/// last good versions of broken files kept) and reloads the scanner. What cannot be loaded is
+/// reported and the previous version keeps being served.
 pub async fn reload_html(state: &AppState) -> String {
-    if let Some(live) = &state.live {
-        return reload_live_html(state, live).await;
-    }
-    let Some(loaded) = load_off_runtime(&state.knowledge_dir).await else {
-        return format!("{}（内部错误）", crate::bot::text::RELOAD_FAILED);
-    };
     let mut html = String::new();
-    match loaded.engine {
-        Ok((engine, problems)) => {
-            let stats = engine.stats();
-            state.replace_engine(engine);
-            html.push_str(&format!("🔄 <b>已重新加载</b>：{}", counts(&stats)));
-            html.push_str(&problems_html(&problems));
-        }
-        Err(err) => {
-            html.push_str(crate::bot::text::RELOAD_FAILED);
-            html.push_str(&escape_html(&err.to_string()));
-        }
-    }
-    match loaded.scanner {
-        Ok(scanner) => state.scanner.store(std::sync::Arc::new(scanner)),
-        Err(err) => html.push_str(&scanner_kept_html(&err)),
-    }
-    truncate_html(&html)
-}
-
-/// `/reload` through the live knowledge, then the scanner as without it.
-async fn reload_live_html(state: &AppState, live: &LiveKnowledge) -> String {
-    let mut html = String::new();
-    match live.reload_now().await {
+    match state.live.reload_now().await {
         Ok(report) => {
             let stats = state.engine.load().stats();
-            html.push_str(&format!("🔄 <b>已重新加载</b>：{}", counts(&stats)));
+            html.push_str(&format!("{}{}", replies::RELOADED, counts(&stats)));
             html.push_str(&problems_html(&report.problems));
         }
         Err(err) => {
-            html.push_str(crate::bot::text::RELOAD_FAILED);
+            html.push_str(replies::RELOAD_FAILED);
             html.push_str(&escape_html(&err.to_string()));
         }
     }
-    let dir = state.knowledge_dir.clone();
+    let dir = state.knowledge_dir().to_path_buf();
     match tokio::task::spawn_blocking(move || Scanner::for_knowledge(&dir)).await {
         Ok(Ok(scanner)) => state.scanner.store(std::sync::Arc::new(scanner)),
         Ok(Err(err)) => html.push_str(&scanner_kept_html(&err)),
@@ -152,7 +127,8 @@ async fn reload_live_html(state: &AppState, live: &LiveKnowledge) -> String {
 
 fn scanner_kept_html(err: &PatternError) -> String {
     format!(
-        "\n诈骗特征文件有误，仍用原来的：\n<code>{}</code>",
+        "\n{}\n<code>{}</code>",
+        replies::PATTERNS_KEPT,
         escape_html(&err.to_string())
     )
 }
@@ -175,7 +151,8 @@ pub async fn forward_problems<R: TelegramApi>(
             Err(broadcast::error::RecvError::Closed) => return,
         };
         let html = truncate_html(&format!(
-            "⚠️ <b>知识库有新问题</b>（有问题的文件仍用上一个正确版本）{}",
+            "{}{}",
+            replies::NEW_PROBLEMS_HEADING,
             problems_html(&batch)
         ));
         for admin in &admin_ids {
@@ -197,16 +174,16 @@ pub async fn forward_problems<R: TelegramApi>(
 /// A bare `/check` from an admin: the `check` report of the knowledge folder (problems as
 /// `path:line: message`), trimmed to fit one message. Nothing is swapped in.
 pub async fn knowledge_report(state: &AppState) -> String {
-    let Some(loaded) = load_off_runtime(&state.knowledge_dir).await else {
-        return "检查失败（内部错误）。".to_string();
+    let Some(loaded) = load_off_runtime(state.knowledge_dir()).await else {
+        return replies::CHECK_FAILED.to_string();
     };
-    let mut html = String::from("🔎 <b>知识库检查</b>\n");
+    let mut html = format!("{}\n", replies::KNOWLEDGE_CHECK_HEADING);
     match loaded.engine {
         Ok((engine, problems)) => {
             html.push_str(&counts(&engine.stats()));
             html.push_str(&problems_html(&problems));
             if problems.is_empty() {
-                html.push_str("\n没有发现问题。");
+                html.push_str(&format!("\n{}", replies::NO_PROBLEMS));
             }
         }
         Err(err) => html.push_str(&escape_html(&err.to_string())),
@@ -225,15 +202,16 @@ fn problems_html(problems: &[Problem]) -> String {
     let lines: Vec<String> = problems
         .iter()
         .take(PROBLEMS_SHOWN)
-        .map(|problem| problem.to_string())
+        .map(ToString::to_string)
         .collect();
     let mut html = format!(
-        "\n{} 个问题：\n<pre>{}</pre>",
-        problems.len(),
+        "\n{}\n<pre>{}</pre>",
+        replies::problem_count(problems.len()),
         escape_html(&lines.join("\n"))
     );
     if problems.len() > PROBLEMS_SHOWN {
-        html.push_str(&format!("\n……另有 {} 个", problems.len() - PROBLEMS_SHOWN));
+        let more = replies::more_problems(problems.len() - PROBLEMS_SHOWN);
+        html.push_str(&format!("\n{more}"));
     }
     html
 }

@@ -8,9 +8,12 @@ use teloxide::RequestError;
 use teloxide::payloads::setters::*;
 use teloxide::types::{CallbackQuery, ParseMode};
 
+use crate::bot::api::{BotError, HandlerError, TelegramApi};
+use crate::bot::replies;
 use crate::bot::send::{ReplyTarget, no_link_preview, send_html};
-use crate::bot::{AppState, BotError, HandlerError, TelegramApi, text};
-use crate::render::telegram::{ButtonAction, answer_keyboard, answer_page, paragraph_html};
+use crate::bot::state::AppState;
+use crate::render::telegram::answer::{answer_page, paragraph_html};
+use crate::render::telegram::keyboard::{ButtonAction, answer_keyboard};
 
 /// The endpoint for button presses. Every press is answered (or Telegram shows a spinner).
 pub async fn on_button<R: TelegramApi>(
@@ -24,7 +27,7 @@ pub async fn on_button<R: TelegramApi>(
             // The apology goes into the toast; the failure to the error handler.
             let _ = bot
                 .answer_callback_query(query.id.clone())
-                .text(text::APOLOGY)
+                .text(replies::APOLOGY)
                 .await;
             return Err(HandlerError {
                 context: format!("button {:?} from user {}", query.data, query.from.id),
@@ -49,26 +52,26 @@ async fn press<R: TelegramApi>(
     state: &AppState,
 ) -> Result<Option<&'static str>, BotError> {
     let Some(action) = query.data.as_deref().and_then(|data| data.parse().ok()) else {
-        return Ok(Some(text::BUTTON_EXPIRED));
+        return Ok(Some(replies::BUTTON_EXPIRED));
     };
     match action {
         ButtonAction::Paragraph(paragraph) => {
             let Some(context) = state.engine.load().paragraph_context(paragraph) else {
-                return Ok(Some(text::PARAGRAPH_GONE));
+                return Ok(Some(replies::PARAGRAPH_GONE));
             };
             let Some(message) = query.regular_message() else {
-                return Ok(Some(text::BUTTON_EXPIRED));
+                return Ok(Some(replies::BUTTON_EXPIRED));
             };
             let target = ReplyTarget::to(message, true);
             send_html(bot, target, &paragraph_html(&context), None).await?;
             Ok(None)
         }
         ButtonAction::More { question, page } => {
-            let Some(asked) = state.store.question_text(question).await? else {
-                return Ok(Some(text::BUTTON_EXPIRED));
+            let Some(asked) = state.database.question_text(question).await? else {
+                return Ok(Some(replies::BUTTON_EXPIRED));
             };
             let Some(message) = query.regular_message() else {
-                return Ok(Some(text::BUTTON_EXPIRED));
+                return Ok(Some(replies::BUTTON_EXPIRED));
             };
             let answer = state.engine.load().answer(&asked);
             let page = answer_page(&answer, page);
@@ -86,10 +89,10 @@ async fn press<R: TelegramApi>(
         }
         ButtonAction::Vote { question, helpful } => {
             state
-                .store
+                .database
                 .record_vote(question, query.from.id.0, helpful)
                 .await?;
-            Ok(Some(text::THANKS_FOR_FEEDBACK))
+            Ok(Some(replies::THANKS_FOR_FEEDBACK))
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use crate::bot::text;
+use crate::bot::replies;
 
 /// Telegram's limit for a `start` payload, in characters.
 pub const START_PAYLOAD_LIMIT: usize = 64;
@@ -50,7 +50,7 @@ pub fn ask_link(bot_username: &str, question: &str) -> String {
 pub fn ask_keyboard(bot_username: &str, question: &str) -> Option<InlineKeyboardMarkup> {
     let url = ask_link(bot_username, question).parse().ok()?;
     Some(InlineKeyboardMarkup::new([[InlineKeyboardButton::url(
-        text::ASK_BOT_BUTTON,
+        replies::ASK_BOT_BUTTON,
         url,
     )]]))
 }

@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::bot::unpoisoned;
+use crate::sync::unpoisoned;
 
 /// Questions allowed per user within [`WINDOW`].
 pub const MAX_QUESTIONS: usize = 10;

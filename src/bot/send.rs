@@ -1,6 +1,7 @@
 //! Sending HTML to a chat the way every reply is sent: HTML parse mode, link previews off,
 //! split into parts within Telegram's limit, in the asker's forum topic, replying to the asking
-//! message when asked to, the keyboard under the last part.
+//! message when asked to, the keyboard under the last part; and the one apology for a handler
+//! that failed.
 
 use teloxide::payloads::setters::*;
 use teloxide::types::{
@@ -8,8 +9,9 @@ use teloxide::types::{
     ReplyParameters, ThreadId,
 };
 
-use crate::bot::{BotError, TelegramApi};
-use crate::render::telegram::{MESSAGE_LIMIT, split_html};
+use crate::bot::api::{BotError, HandlerError, TelegramApi};
+use crate::bot::replies;
+use crate::render::telegram::html::{MESSAGE_LIMIT, split_html};
 
 /// Where a reply goes.
 #[derive(Debug, Clone, Copy)]
@@ -84,11 +86,29 @@ pub async fn send_html<R: TelegramApi>(
     Ok(last)
 }
 
-/// Sends one of the fixed texts in [`crate::bot::text`].
+/// Sends one of the fixed texts in [`crate::bot::replies`].
 pub async fn send_text<R: TelegramApi>(
     bot: &R,
     target: ReplyTarget,
     text: &str,
 ) -> Result<(), BotError> {
     send_html(bot, target, text, None).await.map(drop)
+}
+
+/// Tells the user something went wrong (best effort) and passes the failure on, with context,
+/// to the dispatcher's error handler. `context` is only asked for on a failure.
+pub async fn apologise_on_error<R: TelegramApi>(
+    bot: &R,
+    target: ReplyTarget,
+    context: impl FnOnce() -> String,
+    result: Result<(), BotError>,
+) -> Result<(), HandlerError> {
+    let Err(source) = result else {
+        return Ok(());
+    };
+    let context = context();
+    if let Err(apology_failed) = send_text(bot, target, replies::APOLOGY).await {
+        tracing::debug!("{context}: apology not delivered: {apology_failed}");
+    }
+    Err(HandlerError { context, source })
 }

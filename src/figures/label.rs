@@ -512,6 +512,12 @@ fn fallback_label(sentence: &str, quantity: &Quantity) -> String {
     }
 }
 
+/// Whether two figure labels name the same measure: equal, or one is the other with a subject in
+/// front ("工信部拦截涉诈电话" and "拦截涉诈电话").
+pub fn same_measure(a: &str, b: &str) -> bool {
+    !a.is_empty() && !b.is_empty() && (a.ends_with(b) || b.ends_with(a))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::quantity::scan;
@@ -519,6 +525,14 @@ mod tests {
 
     fn labels(sentence: &str) -> Vec<String> {
         label_sentence(sentence, &scan(sentence, &[]))
+    }
+
+    #[test]
+    fn a_measure_with_a_subject_in_front_is_the_same_measure() {
+        assert!(same_measure("工信部拦截涉诈电话", "拦截涉诈电话"));
+        assert!(same_measure("拦截涉诈电话", "拦截涉诈电话"));
+        assert!(!same_measure("拦截涉诈电话", "拦截涉诈短信"));
+        assert!(!same_measure("", "拦截涉诈电话"));
     }
 
     #[test]

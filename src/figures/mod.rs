@@ -1,8 +1,8 @@
 //! Figure extraction: every quantity in a paragraph — its value as written, number, unit,
 //! qualifier, a label saying what it counts, and the period it refers to.
 //!
-//! The work is split by question: [`quantity`] finds the numbers that are quantities (and not
-//! dates or identifiers), [`label`] says what each one counts, [`period`] says when. This module
+//! The work is split by question: `quantity` finds the numbers that are quantities (and not
+//! dates or identifiers), `label` says what each one counts, `period` says when. This module
 //! cuts the paragraph into sentences and puts the answers together. Everything here is linear in
 //! the paragraph's length and compiles its patterns once, because the engine runs it over every
 //! paragraph of the knowledge folder at index time.
@@ -10,6 +10,8 @@
 mod label;
 mod period;
 mod quantity;
+
+pub use label::same_measure;
 
 use chrono::NaiveDate;
 
@@ -28,7 +30,8 @@ pub struct Figure {
     pub label: String,
     /// The period it refers to, e.g. "2021年", with relative periods resolved against the article date.
     pub period: Option<String>,
-    /// The sentence the figure stands in.
+    /// The sentence the figure stands in (in answers: the passage it is quoted from).
+    #[serde(rename = "passage")]
     pub sentence: String,
 }
 

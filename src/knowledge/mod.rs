@@ -133,11 +133,9 @@ pub fn load_folder(dir: &Path) -> Result<Loaded, LoadError> {
                 }
                 Err(problem) => loaded.problems.push(problem.at(&path)),
             },
-            Err(err) => loaded.problems.push(Problem {
-                path: path.clone(),
-                line: 1,
-                message: format!("cannot read the file: {err}"),
-            }),
+            Err(err) => loaded
+                .problems
+                .push(FileProblem::unreadable(&err).at(&path)),
         }
     }
     Ok(loaded)
@@ -168,6 +166,11 @@ impl FileProblem {
         }
     }
 
+    /// A file that exists but cannot be read (permissions, a folder named like a file…).
+    pub fn unreadable(err: &std::io::Error) -> Self {
+        Self::new(1, format!("cannot read the file: {err}"))
+    }
+
     /// Ties the problem to the file it was found in.
     pub fn at(self, path: &Path) -> Problem {
         Problem {
@@ -176,6 +179,21 @@ impl FileProblem {
             message: self.message,
         }
     }
+}
+
+/// The text of a knowledge file's bytes, or the problem that it is not UTF-8 (on the line where
+/// the first invalid byte is). Every text file of the knowledge folder is read through this.
+pub fn utf8_text(bytes: &[u8]) -> Result<&str, FileProblem> {
+    std::str::from_utf8(bytes).map_err(|err| {
+        let line = 1 + bytes[..err.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        FileProblem::new(
+            line,
+            "not valid UTF-8; save the file as UTF-8 (GBK and other encodings are not supported)",
+        )
+    })
 }
 
 /// Parses one article. `path` is the name to record in the document (relative to the folder).
@@ -192,16 +210,7 @@ pub fn parse_document(
             "binary file (contains NUL bytes); articles must be UTF-8 text",
         ));
     }
-    let text = std::str::from_utf8(bytes).map_err(|err| {
-        let line = 1 + bytes[..err.valid_up_to()]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        FileProblem::new(
-            line,
-            "not valid UTF-8; save the file as UTF-8 (GBK and other encodings are not supported)",
-        )
-    })?;
+    let text = utf8_text(bytes)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(FileProblem::new(

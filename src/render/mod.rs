@@ -1,6 +1,8 @@
-//! Rendering: an [`Answer`] → what a person reads. Plain text for the terminal, one JSON object for
-//! batch use, and Telegram HTML (in [`telegram`]) for the bot.
+//! Rendering: an [`Answer`] → what a person reads. Plain text for the terminal and one JSON
+//! object for batch use (here), how a question was read for maintainers ([`explain`]), and
+//! Telegram HTML (in [`telegram`]) for the bot.
 
+pub mod explain;
 pub mod telegram;
 
 use serde::Serialize;
@@ -28,7 +30,10 @@ pub fn plain(answer: &Answer) -> String {
                 let list: Vec<String> = others.iter().map(|f| period_value(f)).collect();
                 out.push_str(&format!("其他时期 —— {}\n", list.join("；")));
             }
-            out.push_str(&format!("「{}」\n", quote(&figure.passage, QUOTE_CHARS)));
+            out.push_str(&format!(
+                "「{}」\n",
+                quote(&figure.figure.sentence, QUOTE_CHARS)
+            ));
             out.push_str(&format!("——{}", source_line(&figure.source)));
         }
         (_, _, Some(passage)) => {
@@ -53,9 +58,12 @@ fn unanswered_plain(answer: &Answer) -> String {
 
 /// `拦截涉诈电话：19.5亿次（2021年）`.
 pub fn figure_line(figure: &FigureHit) -> String {
-    match &figure.period {
-        Some(period) => format!("{}：{}（{}）", figure.label, figure.value, period),
-        None => format!("{}：{}", figure.label, figure.value),
+    match &figure.figure.period {
+        Some(period) => format!(
+            "{}：{}（{}）",
+            figure.figure.label, figure.figure.value, period
+        ),
+        None => format!("{}：{}", figure.figure.label, figure.figure.value),
     }
 }
 
@@ -65,13 +73,13 @@ pub fn other_periods(answer: &Answer) -> Vec<&FigureHit> {
     let Some(first) = answer.figures.first() else {
         return Vec::new();
     };
-    let mut seen = vec![first.period.as_deref()];
+    let mut seen = vec![first.figure.period.as_deref()];
     let mut others = Vec::new();
     for figure in &answer.figures[1..] {
-        if crate::answer::same_measure(&figure.label, &first.label)
-            && !seen.contains(&figure.period.as_deref())
+        if crate::figures::same_measure(&figure.figure.label, &first.figure.label)
+            && !seen.contains(&figure.figure.period.as_deref())
         {
-            seen.push(figure.period.as_deref());
+            seen.push(figure.figure.period.as_deref());
             others.push(figure);
         }
     }
@@ -80,9 +88,9 @@ pub fn other_periods(answer: &Answer) -> Vec<&FigureHit> {
 
 /// `2021年：19.5亿次`, or the bare value when the period is unknown.
 pub fn period_value(figure: &FigureHit) -> String {
-    match &figure.period {
-        Some(period) => format!("{period}：{}", figure.value),
-        None => figure.value.clone(),
+    match &figure.figure.period {
+        Some(period) => format!("{period}：{}", figure.figure.value),
+        None => figure.figure.value.clone(),
     }
 }
 

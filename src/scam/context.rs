@@ -17,7 +17,7 @@ use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use super::text::ScanText;
+use super::message::ScanText;
 
 /// How far after a match a negation still reaches, in bytes (two Chinese characters):
 /// "公检法不会…", "安全账户不存在".

@@ -23,9 +23,9 @@
 //!    or two supporting ones); **low** otherwise.
 
 mod context;
+mod message;
 pub mod patterns;
 mod reply;
-mod text;
 mod tips;
 
 use std::ops::Range;
@@ -33,13 +33,13 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use message::MAX_SCAN_CHARS;
 pub use patterns::PatternError;
 pub use reply::{VerdictParts, json_line, plain_reply};
-pub use text::MAX_SCAN_CHARS;
 pub use tips::TipCard;
 
+use message::ScanText;
 use patterns::Rules;
-use text::ScanText;
 
 /// The patterns file shipped with the binary, used when the knowledge folder has none.
 const BUILTIN_PATTERNS: &str = include_str!("../../knowledge/scam-patterns.yaml");

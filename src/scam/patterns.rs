@@ -17,7 +17,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use serde::Deserialize;
 
 use super::context::{CueWords, Cues};
-use super::text::ScanText;
+use super::message::ScanText;
 use super::tips::TipCard;
 
 /// Why a patterns file could not be used; shown as `path:line: message`.

@@ -10,11 +10,12 @@
 //! dictionary automatically, so a new campaign name is searchable without editing anything.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jieba_rs::Jieba;
 
-use crate::knowledge::FileProblem;
+use crate::knowledge::{FileProblem, Problem, utf8_text};
 use crate::normalize::to_simplified;
 
 /// File name of the domain dictionary inside the knowledge folder.
@@ -98,10 +99,6 @@ impl Synonyms {
     pub fn words(&self) -> impl Iterator<Item = &str> {
         self.by_word.keys().map(String::as_str)
     }
-
-    pub fn group_count(&self) -> usize {
-        self.groups.len()
-    }
 }
 
 /// Parses a dictionary file: `word` or `word frequency` per line.
@@ -131,6 +128,98 @@ pub fn parse_dictionary(text: &str) -> (Vec<(String, Option<usize>)>, Vec<FilePr
         words.push((to_simplified(word).to_lowercase(), freq));
     }
     (words, problems)
+}
+
+/// One of the maintainers' lexicon files in the knowledge folder. Everything that reads them
+/// (a fresh load, the live reload) goes through this, so both see the same problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LexiconFile {
+    Dictionary,
+    Synonyms,
+}
+
+impl LexiconFile {
+    /// Both files.
+    pub const ALL: [LexiconFile; 2] = [LexiconFile::Dictionary, LexiconFile::Synonyms];
+
+    /// The file's name in the knowledge folder.
+    pub fn name(self) -> &'static str {
+        match self {
+            LexiconFile::Dictionary => DICTIONARY_FILE,
+            LexiconFile::Synonyms => SYNONYMS_FILE,
+        }
+    }
+
+    /// The file's path in the knowledge folder `dir`.
+    pub fn path(self, dir: &Path) -> PathBuf {
+        dir.join(self.name())
+    }
+
+    /// The file's bytes; `None` when it does not exist (both files are optional).
+    pub fn read_bytes(self, dir: &Path) -> Result<Option<Vec<u8>>, FileProblem> {
+        match std::fs::read(self.path(dir)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(FileProblem::unreadable(&err)),
+        }
+    }
+
+    /// The problems in a text of this file (lines that are skipped).
+    pub fn problems(self, text: &str) -> Vec<FileProblem> {
+        match self {
+            LexiconFile::Dictionary => parse_dictionary(text).1,
+            LexiconFile::Synonyms => Synonyms::parse(text).1,
+        }
+    }
+}
+
+/// The maintainers' lexicon files, parsed.
+#[derive(Debug, Clone, Default)]
+pub struct LexiconFiles {
+    pub dictionary: Vec<(String, Option<usize>)>,
+    pub synonyms: Synonyms,
+}
+
+impl LexiconFiles {
+    /// Reads `dictionary.txt` and `synonyms.txt` from the knowledge folder `dir`; either may be
+    /// missing. Problems are tied to the files' paths.
+    pub fn read(dir: &Path) -> (LexiconFiles, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let mut texts = [None, None];
+        for (file, text) in LexiconFile::ALL.into_iter().zip(&mut texts) {
+            let path = file.path(dir);
+            let bytes = match file.read_bytes(dir) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => continue,
+                Err(problem) => {
+                    problems.push(problem.at(&path));
+                    continue;
+                }
+            };
+            match utf8_text(&bytes) {
+                Ok(utf8) => {
+                    problems.extend(file.problems(utf8).into_iter().map(|p| p.at(&path)));
+                    *text = Some(utf8.to_string());
+                }
+                Err(problem) => problems.push(problem.at(&path)),
+            }
+        }
+        let [dictionary, synonyms] = texts;
+        let files = LexiconFiles::parse(dictionary.as_deref(), synonyms.as_deref());
+        (files, problems)
+    }
+
+    /// Parses the texts of the two files (`None`: no such file), skipping bad lines.
+    pub fn parse(dictionary: Option<&str>, synonyms: Option<&str>) -> LexiconFiles {
+        LexiconFiles {
+            dictionary: dictionary
+                .map(|text| parse_dictionary(text).0)
+                .unwrap_or_default(),
+            synonyms: synonyms
+                .map(|text| Synonyms::parse(text).0)
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Terms quoted in article text — “断流”, ‘断卡’, 「一证通查」 — that look like names (2–8 characters,

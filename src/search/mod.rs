@@ -20,7 +20,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, ReloadPolicy, Term, doc};
 
 use self::lexicon::Lexicon;
-use self::tokenizer::{BIGRAMS, BigramTokenizer, WORDS, WordTokenizer};
+use self::tokenizer::{BIGRAMS, BigramTokenizer, WORDS, WordTokenizer, bigrams};
 
 /// The fields of the passage index.
 #[derive(Debug, Clone, Copy)]
@@ -119,6 +119,24 @@ impl QuestionStats<'_> {
         self.frequency(Term::from_field_text(self.index.fields.bigrams, gram))
     }
 
+    /// How many passages hold `form`: as a word, else (when segmented differently) by its rarest
+    /// bigram.
+    pub fn form_frequency(&self, form: &str) -> u64 {
+        let as_word = self.word_frequency(form);
+        if as_word > 0 {
+            return as_word;
+        }
+        let grams = bigrams(form);
+        if grams.len() <= 1 && grams.first().is_none_or(|g| g.2 != form) {
+            return 0;
+        }
+        grams
+            .iter()
+            .map(|g| self.bigram_frequency(&g.2))
+            .min()
+            .unwrap_or(0)
+    }
+
     fn frequency(&self, term: Term) -> u64 {
         if let Some(&known) = self.doc_freqs.borrow().get(&term) {
             return known;
@@ -164,7 +182,7 @@ impl SearchIndex {
     }
 
     /// Indexes passages into the empty folder `dir`, where [`SearchIndex::open`] serves them
-    /// again after a restart. `payload` is saved with the commit: [`crate::persist`] checks it.
+    /// again after a restart. `payload` is saved with the commit: [`crate::live::saved_index`] checks it.
     pub fn create_in_dir<'a>(
         dir: &Path,
         lexicon: &Lexicon,

@@ -1,0 +1,469 @@
+//! Ranking: reads a question (its words, synonyms and weights), scores the candidate passages
+//! and figures the search index finds for it, and decides whether the best of them answers it
+//! well enough to be shown — else the answer is "I don't know" with suggestions.
+
+use chrono::{Datelike, NaiveDate};
+
+use super::engine::{Engine, ItemRef};
+use super::{
+    Answer, AnswerLimits, ExplainedCandidate, ExplainedFigure, ExplainedTerm, Explanation,
+};
+use crate::figures::{Figure, same_measure};
+use crate::normalize::normalize_question;
+use crate::search::lexicon::WordStanding;
+use crate::search::query::{QueryTerm, QuestionAnalysis, TermFinders, UnitClass, analyze};
+use crate::search::{QuestionStats, WeightedTerm};
+
+/// Minimum share of the question (IDF-weighted) a hit must cover to be shown as an answer.
+const PASSAGE_CONFIDENCE: f32 = 0.6;
+/// Minimum passage confidence for a quantity question that no figure answers.
+const QUANTITY_PASSAGE_CONFIDENCE: f32 = 0.75;
+/// Minimum figure confidence for a quantity question to lead with a figure.
+const FIGURE_CONFIDENCE: f32 = 0.6;
+/// Candidate passages fetched from the index before re-ranking.
+const CANDIDATES: usize = 40;
+/// Candidates of each kind shown by [`Engine::explain`].
+const EXPLAINED_CANDIDATES: usize = 5;
+
+impl Engine {
+    /// Answers a question with the default limits.
+    pub fn answer(&self, question: &str) -> Answer {
+        self.answer_with(question, AnswerLimits::default())
+    }
+
+    /// Answers a question with up to `limits` figures and passages.
+    pub fn answer_with(&self, question: &str, limits: AnswerLimits) -> Answer {
+        let normalized = normalize_question(question);
+        let analysis = analyze(&normalized, &self.lexicon);
+        let mut answer = Answer {
+            question: question.to_string(),
+            answered: false,
+            wants_figure: analysis.wants_figure,
+            confidence: 0.0,
+            figures: Vec::new(),
+            passages: Vec::new(),
+            suggestions: Vec::new(),
+        };
+        if analysis.terms.is_empty() {
+            answer.suggestions = self.suggestions(3);
+            return answer;
+        }
+        let Ranking {
+            standings,
+            finders,
+            passages: ranked_passages,
+            figures: ranked_figures,
+            ..
+        } = self.rank(&analysis);
+
+        // A hit that shares only everyday words with the question (see [`Lexicon::standing`])
+        // ("中国" in 中国人民银行 for "中国有多少人口") is a coincidence, not an answer. (A word
+        // with alternatives is specific itself: it is in the synonym file, or a rare
+        // verb-with-particle form, see `aspect_stem` in search::query.)
+        let specific: Vec<bool> = analysis
+            .terms
+            .iter()
+            .zip(&standings)
+            .map(|(t, standing)| standing.specific || t.text.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        let shares_specific = |text: &str| {
+            specific
+                .iter()
+                .enumerate()
+                .any(|(term, &specific)| specific && finders.found(term, text))
+        };
+        let passage_confidence = ranked_passages
+            .first()
+            .filter(|p| shares_specific(self.passage_key(p.passage)))
+            .map_or(0.0, |p| p.coverage);
+        let figure_confidence = ranked_figures
+            .first()
+            .filter(|f| shares_specific(&self.figure(f.figure).sentence_key))
+            .map_or(0.0, |f| f.confidence);
+        let leads_with_figure = analysis.wants_figure && figure_confidence >= FIGURE_CONFIDENCE;
+        // Asked for a number we do not have, a passage must match well to be worth showing.
+        let passage_needed = if analysis.wants_figure {
+            QUANTITY_PASSAGE_CONFIDENCE
+        } else {
+            PASSAGE_CONFIDENCE
+        };
+        answer.answered = leads_with_figure || passage_confidence >= passage_needed;
+        answer.confidence = if leads_with_figure {
+            figure_confidence
+        } else {
+            passage_confidence
+        };
+        answer.wants_figure = leads_with_figure;
+        if !answer.answered {
+            let near = ranked_figures.iter().map(|f| f.figure);
+            answer.suggestions = self.figure_questions(near, 3);
+            if answer.suggestions.is_empty() {
+                answer.suggestions = self.suggestions(3);
+            }
+            return answer;
+        }
+        answer.figures = ranked_figures
+            .iter()
+            .filter(|f| f.confidence >= FIGURE_CONFIDENCE * 0.5)
+            .take(limits.figures)
+            .map(|f| self.figure_hit(f.figure, f.score))
+            .collect();
+        answer.passages = ranked_passages
+            .iter()
+            .filter(|p| p.coverage >= PASSAGE_CONFIDENCE * 0.5)
+            .take(limits.passages)
+            .map(|p| self.passage_hit(p.passage, p.score))
+            .collect();
+        answer
+    }
+
+    /// How the engine reads a question: its words with their synonyms and weights, and the best
+    /// candidates with their coverage. For maintainers tuning synonyms (`ask --explain`).
+    pub fn explain(&self, question: &str) -> Explanation {
+        let normalized = normalize_question(question);
+        let analysis = analyze(&normalized, &self.lexicon);
+        let ranking = self.rank(&analysis);
+        let terms = analysis
+            .terms
+            .iter()
+            .zip(&ranking.weights)
+            .map(|(term, &weight)| ExplainedTerm {
+                text: term.text.clone(),
+                weight,
+                alternatives: term.alternatives.clone(),
+            })
+            .collect();
+        let passages = ranking
+            .passages
+            .iter()
+            .take(EXPLAINED_CANDIDATES)
+            .map(|p| ExplainedCandidate {
+                score: p.score,
+                coverage: p.coverage,
+                text: self.passage(p.passage).text.clone(),
+            })
+            .collect();
+        let figures = ranking
+            .figures
+            .iter()
+            .take(EXPLAINED_CANDIDATES)
+            .map(|f| {
+                let figure = &self.figure(f.figure).figure;
+                ExplainedFigure {
+                    score: f.score,
+                    confidence: f.confidence,
+                    label: figure.label.clone(),
+                    value: figure.value.clone(),
+                }
+            })
+            .collect();
+        Explanation {
+            wants_figure: analysis.wants_figure,
+            unit: analysis.unit,
+            year: analysis.year.clone(),
+            normalized,
+            terms,
+            passages,
+            figures,
+        }
+    }
+
+    /// Weighs the question's words and ranks candidate passages and figures for them.
+    fn rank(&self, analysis: &QuestionAnalysis) -> Ranking {
+        let terms = &analysis.terms;
+        let stats = self.index.question_stats();
+        let standings: Vec<WordStanding> = terms
+            .iter()
+            .map(|t| self.lexicon.standing(&t.text))
+            .collect();
+        let weights = self.term_weights(&stats, terms, &standings);
+        let finders = TermFinders::new(terms);
+        let passages = self.rank_passages(&stats, terms, &finders, &weights);
+        let figures = self.rank_figures(analysis, &finders, &weights, &passages);
+        Ranking {
+            standings,
+            weights,
+            finders,
+            passages,
+            figures,
+        }
+    }
+
+    /// Each term's weight: its own weight times its rarity in the corpus (IDF). A word the corpus
+    /// has never seen gets the highest rarity, so questions about other things score low.
+    fn term_weights(
+        &self,
+        stats: &QuestionStats<'_>,
+        terms: &[QueryTerm],
+        standings: &[WordStanding],
+    ) -> Vec<f32> {
+        let total = self.index.len().max(1) as f32;
+        let idf = |frequency: f32| (1.0 + (total - frequency + 0.5) / (frequency + 0.5)).ln();
+        terms
+            .iter()
+            .zip(standings)
+            .map(|(term, standing)| {
+                let frequency = term
+                    .forms()
+                    .map(|form| self.form_frequency(stats, form))
+                    .max()
+                    .unwrap_or(0);
+                if frequency > 0 {
+                    // Rare in these articles is not enough: "真的" may appear once, yet it says
+                    // little. Everyday words count less than specific ones.
+                    term.weight * idf(frequency as f32) * (0.3 + 0.7 * standing.rarity)
+                } else {
+                    // A word the corpus has never seen: as rare as can be if it is rare in the
+                    // language too (比特币, 红烧肉 — the question is about something else), but
+                    // nearly weightless if it is everyday language (用, 做, 今天).
+                    term.weight * idf(0.0) * standing.rarity
+                }
+            })
+            .collect()
+    }
+
+    /// [`QuestionStats::form_frequency`], from the table made at index time when `form` is in it.
+    fn form_frequency(&self, stats: &QuestionStats<'_>, form: &str) -> u64 {
+        match self.vocabulary_frequencies.get(form) {
+            Some(&frequency) => frequency,
+            None => stats.form_frequency(form),
+        }
+    }
+
+    fn rank_passages(
+        &self,
+        stats: &QuestionStats<'_>,
+        terms: &[QueryTerm],
+        finders: &TermFinders,
+        weights: &[f32],
+    ) -> Vec<RankedPassage> {
+        let mut search_terms = Vec::new();
+        for (term, &weight) in terms.iter().zip(weights) {
+            for (i, form) in term.forms().enumerate() {
+                // A synonym the articles never use cannot find anything; skip its clause.
+                if i > 0 && self.form_frequency(stats, form) == 0 {
+                    continue;
+                }
+                let weight = if i == 0 { weight } else { weight * 0.8 };
+                search_terms.push(WeightedTerm {
+                    text: form.to_string(),
+                    weight: weight.max(0.01),
+                });
+            }
+        }
+        let hits = self
+            .index
+            .search(stats, &search_terms, CANDIDATES)
+            .unwrap_or_default();
+        let best_bm25 = hits.first().map_or(1.0, |h| h.1).max(f32::EPSILON);
+        let mut ranked: Vec<RankedPassage> = hits
+            .into_iter()
+            .filter_map(|(key, bm25)| Some((self.passage_of_key(key)?, bm25)))
+            .map(|(passage, bm25)| {
+                let coverage = coverage(finders, weights, self.passage_key(passage));
+                RankedPassage {
+                    passage,
+                    coverage,
+                    score: coverage + 0.1 * bm25 / best_bm25,
+                }
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+        // One hit per paragraph: its best unit (often the sentence that holds the answer).
+        let mut seen = Vec::new();
+        ranked.retain(|r| {
+            let key = (r.passage.article, self.passage(r.passage).paragraph);
+            if seen.contains(&key) {
+                false
+            } else {
+                seen.push(key);
+                true
+            }
+        });
+        ranked
+    }
+
+    fn rank_figures(
+        &self,
+        analysis: &QuestionAnalysis,
+        finders: &TermFinders,
+        weights: &[f32],
+        passages: &[RankedPassage],
+    ) -> Vec<RankedFigure> {
+        let mut ranked = Vec::new();
+        for hit in passages {
+            let article = hit.passage.article;
+            let body = self.articles[article as usize].body();
+            let ids =
+                body.figures_of_paragraph(body.passages[hit.passage.local as usize].paragraph);
+            let paragraph_coverage = hit.coverage;
+            let recency = self.articles[article as usize]
+                .meta()
+                .date
+                .map_or(0.0, |d| d.num_days_from_ce() as f32 * 1e-7);
+            // Figures come in text order, several to a sentence: cover each sentence once.
+            let mut last_sentence: Option<(&str, f32)> = None;
+            for local in ids {
+                let figure = &body.figures[local];
+                let label_coverage = coverage(finders, weights, &figure.label_key);
+                let sentence_coverage = match last_sentence {
+                    Some((sentence, covered)) if sentence == figure.sentence_key => covered,
+                    _ => {
+                        let covered = coverage(finders, weights, &figure.sentence_key);
+                        last_sentence = Some((&figure.sentence_key, covered));
+                        covered
+                    }
+                };
+                let precision = label_precision(finders, &figure.label_key);
+                let confidence = (0.6 * label_coverage + 0.4 * sentence_coverage)
+                    .max(0.9 * sentence_coverage * precision.max(0.5));
+                let unit = UnitClass::of_unit(&figure.figure.unit);
+                let unit_fit = match analysis.unit {
+                    Some(wanted) if wanted.accepts(unit) => 0.1,
+                    Some(_) => -0.15,
+                    None => 0.0,
+                };
+                let year_fit = match (&analysis.year, &figure.figure.period) {
+                    (Some(year), Some(period)) if period.contains(year.as_str()) => 0.1,
+                    (Some(_), _) => -0.05,
+                    _ => 0.0,
+                };
+                let score = 0.45 * label_coverage
+                    + 0.25 * sentence_coverage
+                    + 0.1 * paragraph_coverage
+                    + 0.2 * precision
+                    + unit_fit
+                    + year_fit
+                    + recency;
+                let confidence = if unit_fit < 0.0 {
+                    confidence * 0.8
+                } else {
+                    confidence
+                };
+                ranked.push(RankedFigure {
+                    figure: ItemRef {
+                        article,
+                        local: local as u32,
+                    },
+                    score,
+                    confidence,
+                });
+            }
+        }
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
+        ranked.dedup_by_key(|f| f.figure);
+        if analysis.year.is_none() {
+            self.newest_first(&mut ranked);
+        }
+        ranked
+    }
+
+    /// When the best figure's measure is also reported for other periods with (nearly) the same
+    /// score, the newest period leads: a question without a year wants the latest figure.
+    fn newest_first(&self, ranked: &mut [RankedFigure]) {
+        let Some(top) = ranked.first() else { return };
+        let top_label = self.figure(top.figure).label_key.clone();
+        let top_score = top.score;
+        let year = |id: ItemRef| {
+            let date = self.articles[id.article as usize].meta().date;
+            figure_year(&self.figure(id).figure, date)
+        };
+        let newest = ranked
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.score >= top_score - 0.1
+                    && same_measure(&self.figure(f.figure).label_key, &top_label)
+            })
+            .max_by_key(|(i, f)| (year(f.figure), std::cmp::Reverse(*i)))
+            .map(|(i, _)| i);
+        if let Some(i) = newest {
+            ranked[..=i].rotate_right(1);
+        }
+    }
+}
+
+/// How the engine reads one question: its words' standing and weights, their substring
+/// finders, and the candidates best first.
+struct Ranking {
+    standings: Vec<WordStanding>,
+    weights: Vec<f32>,
+    finders: TermFinders,
+    passages: Vec<RankedPassage>,
+    figures: Vec<RankedFigure>,
+}
+
+struct RankedPassage {
+    passage: ItemRef,
+    /// Share of the question the passage covers.
+    coverage: f32,
+    score: f32,
+}
+
+struct RankedFigure {
+    figure: ItemRef,
+    score: f32,
+    confidence: f32,
+}
+
+/// The IDF-weighted share of the question's terms found in `text`.
+fn coverage(finders: &TermFinders, weights: &[f32], text: &str) -> f32 {
+    let total: f32 = weights.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let found: f32 = weights
+        .iter()
+        .enumerate()
+        .filter(|&(term, _)| finders.found(term, text))
+        .map(|(_, w)| w)
+        .sum();
+    (found / total).max(0.0)
+}
+
+/// The share of a label's characters that the question's words account for: "拦截涉诈电话" is
+/// fully covered by "拦截 涉诈 电话", "拦截涉诈短信" only two-thirds.
+fn label_precision(finders: &TermFinders, label: &str) -> f32 {
+    // Covered bytes; a character counts as covered when its first byte is.
+    let mut covered = vec![false; label.len()];
+    let bytes = label.as_bytes();
+    for form in finders.forms() {
+        let length = form.finder.needle().len();
+        if length == 0 {
+            continue;
+        }
+        // Every occurrence, overlapping ones included.
+        let mut from = 0;
+        while let Some(found) = form.finder.find(&bytes[from..]) {
+            let start = from + found;
+            covered[start..start + length].fill(true);
+            from = start + form.first_char_len;
+        }
+    }
+    // Who did it ("工信部拦截涉诈电话") does not make a label less precise: count from the first
+    // character the question accounts for.
+    let mut counted = label
+        .char_indices()
+        .map(|(i, _)| covered[i])
+        .skip_while(|&c| !c);
+    let Some(true) = counted.next() else {
+        return 0.0;
+    };
+    let (hits, total) = counted.fold((1, 1), |(hits, total), c| {
+        (hits + usize::from(c), total + 1)
+    });
+    hits as f32 / total as f32
+}
+
+/// The year a figure refers to: the first year in its period, else its article's year.
+fn figure_year(figure: &Figure, article: Option<NaiveDate>) -> Option<i32> {
+    let from_period = figure.period.as_deref().and_then(|period| {
+        let digits: String = period
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take(4)
+            .collect();
+        digits.parse().ok().filter(|_| digits.len() == 4)
+    });
+    from_period.or_else(|| article.map(|d| d.year()))
+}

@@ -1,0 +1,376 @@
+//! Live knowledge: the engine currently served, rebuilt when the knowledge folder changes.
+//!
+//! [`LiveKnowledge`] owns the served [`Engine`] (behind an [`ArcSwap`], read once per question),
+//! the last good version of every knowledge file, and the problems found in them. A rebuild
+//! re-reads the folder and re-parses only the files whose content hash changed:
+//! - a new or changed file that parses replaces its old version;
+//! - a file that no longer parses (broken front matter, half-saved, not UTF-8) keeps its last good
+//!   version served, and its problem is reported as `path:line: message`;
+//! - a deleted file disappears.
+//!
+//! The same holds for `dictionary.txt` and `synonyms.txt`. The new engine is built completely
+//! before it is swapped in, so a question is always answered by a whole engine — the old one
+//! during a rebuild. Rebuilds are serialised; call [`LiveKnowledge::rebuild`] off the serving path
+//! (or use [`LiveKnowledge::reload_now`] / [`LiveKnowledge::watch`], which do).
+
+use std::collections::BTreeSet;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+use arc_swap::ArcSwap;
+use notify::RecursiveMode;
+use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+use tokio::sync::broadcast;
+
+pub mod cache;
+pub mod refresh;
+pub mod saved_index;
+
+use self::cache::KnowledgeCache;
+use self::refresh::{LoadStep, ReloadReport, refresh_cache};
+use self::saved_index::{IndexStore, PersistError, SavedIndex};
+use crate::answer::EngineError;
+use crate::answer::engine::Engine;
+use crate::knowledge::{self, LoadError, Problem};
+use crate::search::lexicon::LexiconFile;
+use crate::sync::unpoisoned;
+
+/// How long the watcher waits for a burst of file events to settle before rebuilding.
+pub const WATCH_DEBOUNCE: Duration = Duration::from_millis(300);
+/// Problem batches kept for slow subscribers before the oldest are dropped.
+const PROBLEM_CHANNEL_CAPACITY: usize = 64;
+
+/// Why the knowledge could not be (re)loaded. After the first load the previous engine keeps
+/// being served whatever the error.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("persistent index: {0}")]
+    Persist(#[from] PersistError),
+    #[error("the rebuild stopped unexpectedly: {0}")]
+    Interrupted(String),
+}
+
+/// The served engine and everything needed to rebuild it. Cheap to clone; clones share state.
+#[derive(Clone)]
+pub struct LiveKnowledge {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    knowledge_dir: PathBuf,
+    store: Option<IndexStore>,
+    engine: Arc<ArcSwap<Engine>>,
+    /// Held for a whole rebuild, so rebuilds never interleave.
+    rebuild: Mutex<RebuildState>,
+    /// Held only for moments, so `/stats` never waits for a rebuild.
+    status: Mutex<Status>,
+    problems: broadcast::Sender<Vec<Problem>>,
+}
+
+struct RebuildState {
+    cache: KnowledgeCache,
+    /// Fingerprint of the cache the served engine was built from.
+    served_fingerprint: String,
+    /// The persistent index the served engine was opened from or saved as.
+    saved: Option<SavedIndex>,
+}
+
+struct Status {
+    /// Problems of the last rebuild, as shown (`path:line: message`).
+    problems: Vec<Problem>,
+    /// When the served engine's index was built.
+    built_at: SystemTime,
+    last_reload: SystemTime,
+}
+
+impl LiveKnowledge {
+    /// Loads the knowledge folder into an in-memory engine (nothing saved on disk).
+    pub fn load(knowledge_dir: &Path) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
+        LiveKnowledge::load_with_progress(knowledge_dir, None, &|_| {})
+    }
+
+    /// Loads the knowledge folder with its index persisted under `data_dir/index/`: when the
+    /// saved index matches the knowledge it is opened, and only changed files are re-parsed.
+    pub fn open(
+        knowledge_dir: &Path,
+        data_dir: &Path,
+    ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
+        LiveKnowledge::load_with_progress(knowledge_dir, Some(data_dir), &|_| {})
+    }
+
+    /// [`LiveKnowledge::load`] (no `data_dir`) or [`LiveKnowledge::open`], telling `progress`
+    /// how far it got (for a progress bar on big folders).
+    pub fn load_with_progress(
+        knowledge_dir: &Path,
+        data_dir: Option<&Path>,
+        progress: &dyn Fn(LoadStep),
+    ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
+        let started = Instant::now();
+        let store = data_dir.map(IndexStore::in_data_dir);
+        let (mut saved, cache) = match store.as_ref().and_then(IndexStore::load_snapshot) {
+            Some((saved, cache)) => (Some(saved), cache),
+            None => (None, KnowledgeCache::default()),
+        };
+        let mut state = RebuildState {
+            cache,
+            served_fingerprint: String::new(),
+            saved: None,
+        };
+        let mut status = Status {
+            problems: Vec::new(),
+            built_at: SystemTime::now(),
+            last_reload: SystemTime::now(),
+        };
+        let mut report = refresh_cache(knowledge_dir, &mut state.cache, progress)?;
+        let fingerprint = state.cache.fingerprint();
+        let opened = match (&store, saved.as_mut()) {
+            (Some(store), Some(saved)) => store.open_engine(saved, &state.cache),
+            _ => None,
+        };
+        let engine = match (opened, saved) {
+            (Some(engine), Some(saved)) => {
+                report.opened_saved_index = true;
+                status.built_at = saved.built_at;
+                state.saved = Some(saved);
+                engine
+            }
+            (_, saved) => {
+                report.rebuilt = true;
+                progress(LoadStep::Indexing {
+                    documents: state.cache.articles.len(),
+                });
+                let built = build_engine(
+                    store.as_ref(),
+                    &state.cache,
+                    saved.as_ref(),
+                    status.built_at,
+                )?;
+                report.reindexed = built.reindexed;
+                state.saved = built.saved;
+                built.engine
+            }
+        };
+        state.served_fingerprint = fingerprint;
+        report.documents = state.cache.articles.len();
+        report.new_problems = report.problems.clone();
+        status.problems = report.problems.clone();
+        for problem in &report.problems {
+            tracing::warn!("{problem}");
+        }
+        report.elapsed = started.elapsed();
+        let (problems, _) = broadcast::channel(PROBLEM_CHANNEL_CAPACITY);
+        let live = LiveKnowledge {
+            shared: Arc::new(Shared {
+                knowledge_dir: knowledge_dir.to_path_buf(),
+                store,
+                engine: Arc::new(ArcSwap::from_pointee(engine)),
+                rebuild: Mutex::new(state),
+                status: Mutex::new(status),
+                problems,
+            }),
+        };
+        Ok((live, report))
+    }
+
+    /// The engine to answer one question with. Hold it for that question only, so the next
+    /// question sees the newest knowledge.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.shared.engine.load_full()
+    }
+
+    /// The shared handle the served engine is swapped in; readers call `load()` on it.
+    pub fn engine_handle(&self) -> Arc<ArcSwap<Engine>> {
+        Arc::clone(&self.shared.engine)
+    }
+
+    /// The knowledge folder watched and rebuilt from.
+    pub fn knowledge_dir(&self) -> &Path {
+        &self.shared.knowledge_dir
+    }
+
+    /// A receiver of problem batches: after each rebuild that finds problems not reported by the
+    /// one before, the new problems are sent once (e.g. one admin message per batch). Problems
+    /// of the first load are in the report of [`LiveKnowledge::load`] / [`LiveKnowledge::open`].
+    pub fn subscribe_problems(&self) -> broadcast::Receiver<Vec<Problem>> {
+        self.shared.problems.subscribe()
+    }
+
+    /// Every problem found by the last rebuild.
+    pub fn problems(&self) -> Vec<Problem> {
+        self.status().problems.clone()
+    }
+
+    /// How old the served index is (since it was built, possibly before a restart).
+    pub fn index_age(&self) -> Duration {
+        SystemTime::now()
+            .duration_since(self.status().built_at)
+            .unwrap_or_default()
+    }
+
+    /// When the knowledge folder was last read.
+    pub fn last_reload(&self) -> SystemTime {
+        self.status().last_reload
+    }
+
+    fn status(&self) -> MutexGuard<'_, Status> {
+        unpoisoned(&self.shared.status)
+    }
+
+    /// Re-reads the knowledge folder and swaps in a new engine if what is served changed.
+    /// Blocks for the whole rebuild: call it from a blocking thread, not from an async task.
+    pub fn rebuild(&self) -> Result<ReloadReport, ReloadError> {
+        let started = Instant::now();
+        let mut state = unpoisoned(&self.shared.rebuild);
+        // The cache may run ahead of the served engine when a build fails: the fingerprints
+        // then differ and the next rebuild tries again.
+        let mut report = refresh_cache(&self.shared.knowledge_dir, &mut state.cache, &|_| {})?;
+        report.documents = state.cache.articles.len();
+        let fingerprint = state.cache.fingerprint();
+        let mut built_at = None;
+        if fingerprint != state.served_fingerprint {
+            let now = SystemTime::now();
+            let built = build_engine(
+                self.shared.store.as_ref(),
+                &state.cache,
+                state.saved.as_ref(),
+                now,
+            )?;
+            self.shared.engine.store(Arc::new(built.engine));
+            state.saved = built.saved;
+            report.reindexed = built.reindexed;
+            state.served_fingerprint = fingerprint;
+            built_at = Some(now);
+            report.rebuilt = true;
+        }
+        drop(state);
+        let mut status = self.status();
+        status.built_at = built_at.unwrap_or(status.built_at);
+        status.last_reload = SystemTime::now();
+        let shown: BTreeSet<String> = status.problems.iter().map(Problem::to_string).collect();
+        report.new_problems = report
+            .problems
+            .iter()
+            .filter(|p| !shown.contains(&p.to_string()))
+            .cloned()
+            .collect();
+        status.problems = report.problems.clone();
+        drop(status);
+        if !report.new_problems.is_empty() {
+            for problem in &report.new_problems {
+                tracing::warn!("{problem}");
+            }
+            // No subscriber is not an error: the problems are logged and kept in `problems()`.
+            let _ = self.shared.problems.send(report.new_problems.clone());
+        }
+        report.elapsed = started.elapsed();
+        tracing::info!(
+            documents = report.documents,
+            reparsed = report.reparsed,
+            removed = report.removed,
+            rebuilt = report.rebuilt,
+            "knowledge reloaded in {:?}",
+            report.elapsed
+        );
+        Ok(report)
+    }
+
+    /// Rebuilds on a blocking thread (the admin `/reload` command); questions keep being answered
+    /// by the current engine meanwhile.
+    pub async fn reload_now(&self) -> Result<ReloadReport, ReloadError> {
+        let live = self.clone();
+        tokio::task::spawn_blocking(move || live.rebuild())
+            .await
+            .map_err(|err| ReloadError::Interrupted(err.to_string()))?
+    }
+
+    /// Watches the knowledge folder (recursively) and rebuilds ~300 ms after changes settle.
+    /// Rebuilds run on the watcher's own thread. Watching stops when the returned value drops.
+    pub fn watch(&self) -> Result<KnowledgeWatcher, notify::Error> {
+        let live = self.clone();
+        let mut debouncer =
+            new_debouncer(
+                WATCH_DEBOUNCE,
+                move |result: DebounceEventResult| match result {
+                    Ok(events) if events.iter().any(|e| live.is_watched(&e.path)) => {
+                        // A panic must not end the watcher thread: that would stop all reloads.
+                        match std::panic::catch_unwind(AssertUnwindSafe(|| live.rebuild())) {
+                            Ok(Ok(_)) => {}
+                            Ok(Err(err)) => tracing::error!("reloading knowledge: {err}"),
+                            Err(_) => tracing::error!("reloading knowledge: the rebuild panicked"),
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!("watching knowledge: {err}"),
+                },
+            )?;
+        debouncer
+            .watcher()
+            .watch(&self.shared.knowledge_dir, RecursiveMode::Recursive)?;
+        Ok(KnowledgeWatcher {
+            _debouncer: debouncer,
+        })
+    }
+
+    /// Whether a change to `path` may change what is served: articles, lexicon files and folders
+    /// (a removed folder removes its articles), but not hidden editor files or the saved index.
+    fn is_watched(&self, path: &Path) -> bool {
+        if let Some(store) = &self.shared.store
+            && path.starts_with(store.dir())
+        {
+            return false;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        if name.starts_with('.') {
+            return false;
+        }
+        knowledge::is_article(path)
+            || LexiconFile::ALL.iter().any(|file| name == file.name())
+            || path.extension().is_none()
+    }
+}
+
+/// Keeps the folder watched; dropping it stops watching.
+pub struct KnowledgeWatcher {
+    _debouncer: Debouncer<notify::RecommendedWatcher>,
+}
+
+/// A newly built engine, with the persistent index it was saved as (when there is a store).
+struct Built {
+    engine: Engine,
+    saved: Option<SavedIndex>,
+    /// Articles whose passages were indexed.
+    reindexed: usize,
+}
+
+/// Builds the engine for `cache`: in memory, or by updating the persistent index `previous`.
+fn build_engine(
+    store: Option<&IndexStore>,
+    cache: &KnowledgeCache,
+    previous: Option<&SavedIndex>,
+    built_at: SystemTime,
+) -> Result<Built, ReloadError> {
+    Ok(match store {
+        Some(store) => {
+            let (engine, saved) = store.build_and_save(cache, previous, built_at)?;
+            Built {
+                engine,
+                reindexed: saved.reindexed,
+                saved: Some(saved),
+            }
+        }
+        None => Built {
+            engine: Engine::from_articles(cache.articles(), &cache.lexicon_files())?,
+            saved: None,
+            reindexed: cache.articles.len(),
+        },
+    })
+}
