@@ -54,7 +54,14 @@ pub fn to_simplified(text: &str) -> String {
     if text.is_ascii() {
         return text.to_string();
     }
-    zhconv(text, Variant::ZhHans)
+    let simplified = zhconv(text, Variant::ZhHans);
+    // OpenCC keeps 餘 as 馀 (its form in classical names); in figures and everyday text the
+    // simplified form is 余 ("7,600餘名" is "7,600余名").
+    if simplified.contains('馀') {
+        simplified.replace('馀', "余")
+    } else {
+        simplified
+    }
 }
 
 /// Full-width ASCII forms (Ｕ+FF01–FF5E) and the ideographic space → their half-width forms.

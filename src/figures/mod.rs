@@ -15,6 +15,8 @@ pub use label::same_measure;
 
 use chrono::NaiveDate;
 
+use crate::normalize::to_simplified;
+
 /// One quantity found in the text.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Figure {
@@ -42,6 +44,15 @@ pub fn extract_figures(paragraph: &str, article_date: Option<NaiveDate>) -> Vec<
     if !paragraph.chars().any(may_start_number) {
         return Vec::new();
     }
+    // Units, scales and labels are recognised in simplified script ("37億次" is read as "37亿次"),
+    // while values and sentences are quoted as written.
+    let view = SimplifiedView::of(paragraph);
+    extract_from_view(&view, article_date)
+}
+
+/// [`extract_figures`] on a paragraph already seen in simplified script.
+fn extract_from_view(view: &SimplifiedView<'_>, article_date: Option<NaiveDate>) -> Vec<Figure> {
+    let paragraph = view.text();
     let titles = book_titles(paragraph);
     // Every period phrase, explicit or relative, is written with 年.
     let periods = if paragraph.contains('年') {
@@ -78,17 +89,98 @@ pub fn extract_figures(paragraph: &str, article_date: Option<NaiveDate>) -> Vec<
                 period = Some(&marker.period);
             }
             figures.push(Figure {
-                value: sentence[quantity.start..quantity.end].to_owned(),
+                value: view
+                    .original(offset + quantity.start, offset + quantity.end)
+                    .to_owned(),
                 number: quantity.number,
                 unit: quantity.unit,
                 qualifier: quantity.qualifier,
                 label,
                 period: period.map(str::to_owned),
-                sentence: sentence.to_owned(),
+                sentence: view.original(offset, offset + sentence.len()).to_owned(),
             });
         }
     }
     figures
+}
+
+/// A paragraph in simplified script, with the way back to the text as written. Traditional
+/// script converts character for character, so a position in the simplified text is a position
+/// in the original one.
+struct SimplifiedView<'a> {
+    original: &'a str,
+    /// The simplified text, when it differs from the original.
+    simplified: Option<Simplified>,
+}
+
+struct Simplified {
+    text: String,
+    /// The byte offset of every character of `text`, and of its end.
+    starts: Vec<usize>,
+    /// The byte offset of the same character in the original, and of its end.
+    original_starts: Vec<usize>,
+}
+
+impl<'a> SimplifiedView<'a> {
+    fn of(original: &'a str) -> Self {
+        let converted = to_simplified(original);
+        if converted == original {
+            return Self {
+                original,
+                simplified: None,
+            };
+        }
+        // Phrase conversions may change the length; then convert character by character.
+        let text = if converted.chars().count() == original.chars().count() {
+            converted
+        } else {
+            original
+                .chars()
+                .map(|c| {
+                    let one = to_simplified(c.encode_utf8(&mut [0; 4]));
+                    let mut chars = one.chars();
+                    match (chars.next(), chars.next()) {
+                        (Some(simple), None) => simple,
+                        _ => c,
+                    }
+                })
+                .collect()
+        };
+        let offsets = |s: &str| -> Vec<usize> {
+            s.char_indices()
+                .map(|(at, _)| at)
+                .chain(std::iter::once(s.len()))
+                .collect()
+        };
+        Self {
+            original,
+            simplified: Some(Simplified {
+                starts: offsets(&text),
+                original_starts: offsets(original),
+                text,
+            }),
+        }
+    }
+
+    /// The text to read figures from.
+    fn text(&self) -> &str {
+        self.simplified.as_ref().map_or(self.original, |s| &s.text)
+    }
+
+    /// The original text of the byte range `start..end` of [`Self::text`].
+    fn original(&self, start: usize, end: usize) -> &'a str {
+        let Some(simplified) = &self.simplified else {
+            return &self.original[start..end];
+        };
+        let at = |offset: usize| {
+            let index = simplified
+                .starts
+                .binary_search(&offset)
+                .unwrap_or_else(|insert| insert);
+            simplified.original_starts[index.min(simplified.original_starts.len() - 1)]
+        };
+        &self.original[at(start)..at(end)]
+    }
 }
 
 /// Whether a character can begin a quantity: a digit or a Chinese numeral.
@@ -208,6 +300,35 @@ mod tests {
 
     fn seed_date() -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(2022, 4, 15)
+    }
+
+    #[test]
+    fn traditional_script_figures_are_read_like_simplified_and_quoted_as_written() {
+        let paragraph = "2025年，大陸公安機關攔截詐騙電話37億次、詐騙簡訊33億條，\
+                         緊急止付涉案資金2,170.7萬元，偵破案件25.8萬起，7,600餘名嫌犯被押解回國。";
+        let figures = extract_figures(paragraph, NaiveDate::from_ymd_opt(2026, 1, 8));
+        let found: Vec<(&str, f64)> = figures
+            .iter()
+            .map(|f| (f.value.as_str(), f.number))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("37億次", 3.7e9),
+                ("33億條", 3.3e9),
+                ("2,170.7萬元", 2.1707e7),
+                ("25.8萬起", 2.58e5),
+                ("7,600餘名", 7600.0),
+            ]
+        );
+        assert!(
+            figures[0].label.contains("拦截诈骗电话"),
+            "{:?}",
+            figures[0]
+        );
+        assert_eq!(figures[0].period.as_deref(), Some("2025年"));
+        assert!(figures[0].sentence.starts_with("2025年，大陸公安機關攔截"));
+        assert_eq!(figures[4].qualifier.as_deref(), Some("余"));
     }
 
     #[test]
