@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::figures::{Figure, extract_figures};
+use crate::figures::{Figure, PeriodSpan, extract_figures, period_span};
 use crate::knowledge::{Document, Passage, split_passages};
 use crate::normalize::{to_half_width, to_simplified};
 use crate::search::lexicon::quoted_terms as quoted_terms_of;
@@ -46,6 +46,8 @@ pub struct IndexedFigure {
     /// Label and sentence as searched: simplified, lowercased.
     pub label_key: String,
     pub sentence_key: String,
+    /// The figure's period read as a span of months, when it names one.
+    pub span: Option<PeriodSpan>,
 }
 
 /// Everything derived from an article's text.
@@ -104,6 +106,7 @@ impl ArticleBody {
                 image: None,
                 captions: Vec::new(),
                 paragraphs: Vec::new(),
+                dropped: Vec::new(),
             },
             passages: Vec::new(),
             passage_keys: Vec::new(),
@@ -150,6 +153,7 @@ impl Article {
             let start = figures.len() as u32;
             for figure in extract_figures(&paragraph.text, document.date) {
                 figures.push(IndexedFigure {
+                    span: figure.period.as_deref().and_then(period_span),
                     label_key: search_key(&figure.label),
                     sentence_key: search_key(&figure.sentence),
                     figure,

@@ -32,10 +32,11 @@
 //! let (engine, problems) = Engine::load(&knowledge)?;
 //! assert!(problems.is_empty(), "{problems:?}");
 //!
-//! let answer = engine.answer("拦截了多少涉诈电话");
+//! let answer = engine.answer("2021年拦截了多少涉诈电话");
 //! assert!(answer.answered);
 //! let figure = &answer.figures[0];
 //! assert_eq!(figure.figure.value, "19.5亿次");
+//! assert_eq!(figure.figure.period.as_deref(), Some("2021年"));
 //! println!("{}", fanzha_bot::render::plain(&answer));
 //! # Ok::<(), fanzha_bot::answer::EngineError>(())
 //! ```

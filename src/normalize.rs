@@ -22,7 +22,7 @@ pub fn clip_question(raw: &str) -> &str {
 
 /// Normalises a question for searching. Never panics, whatever the input.
 pub fn normalize_question(raw: &str) -> String {
-    let stripped = strip_command_and_mentions(clip_question(raw));
+    let stripped = strip_command_and_mentions(&strip_markup(clip_question(raw)));
     let half_width = to_half_width(&stripped);
     let simplified = to_simplified(&half_width);
     let mut out = String::with_capacity(simplified.len());
@@ -46,7 +46,73 @@ pub fn normalize_question(raw: &str) -> String {
             break;
         }
     }
-    out.trim().to_string()
+    drop_stray_letters(out.trim())
+}
+
+/// Drops HTML tags (`<b>`, `</i>`, `<a href=…>`) and the common entities a pasted question brings
+/// along: they are formatting, not words.
+pub fn strip_markup(text: &str) -> String {
+    if !text.contains(['<', '&']) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['<', '&']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        // Tags are formatting inside the words ("<b>拦截</b>了"): they leave no gap.
+        if let Some(tag_len) = tag_length(tail) {
+            rest = &tail[tag_len..];
+            continue;
+        }
+        let entity = ["&amp;", "&lt;", "&gt;", "&quot;", "&nbsp;", "&#39;"]
+            .iter()
+            .find(|entity| tail.starts_with(**entity));
+        match entity {
+            Some(entity) => {
+                out.push(' ');
+                rest = &tail[entity.len()..];
+            }
+            None => {
+                out.push_str(&tail[..1]);
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of an HTML tag at the start of `text` (`<b>`, `</i>`, `<br/>`, `<a href="x">`),
+/// if one starts there; a lone `<` or a `<` before anything but a tag name is text.
+fn tag_length(text: &str) -> Option<usize> {
+    let inner = text.strip_prefix('<')?;
+    let name = inner.strip_prefix('/').unwrap_or(inner);
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let end = inner.find(['>', '<'])?;
+    (inner.as_bytes()[end] == b'>' && end <= 200).then_some(end + 2)
+}
+
+/// Drops a Latin letter standing alone between other words ("拦截了多少涉诈电话 x", a typo or
+/// a stray key): one letter names nothing a question could be about. Words (app, QQ, 5G) stay.
+fn drop_stray_letters(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let is_word_char = |i: usize| chars.get(i).is_some_and(char::is_ascii_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let alone =
+            c.is_ascii_alphabetic() && !is_word_char(i + 1) && !(i > 0 && is_word_char(i - 1));
+        if !alone {
+            out.push(c);
+        }
+    }
+    if out.len() == text.len() {
+        return out;
+    }
+    // Spaces the dropped letters stood between.
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Traditional → simplified Chinese. Text that is already simplified is returned as is.
@@ -121,6 +187,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn markup_and_stray_letters_are_not_words() {
+        assert_eq!(
+            normalize_question("<b>拦截</b>了多少涉诈电话 & <i>"),
+            "拦截了多少涉诈电话"
+        );
+        assert_eq!(
+            normalize_question("拦截了多少涉诈电话 x"),
+            "拦截了多少涉诈电话"
+        );
+        assert_eq!(normalize_question("a < b 涉诈app"), "涉诈app");
+        assert_eq!(normalize_question("QQ 和 5G"), "qq 和 5g");
+    }
+
+    #[test]
     fn traditional_becomes_simplified() {
         assert_eq!(
             normalize_question("攔截涉詐短信多少條？"),
@@ -146,7 +226,7 @@ mod tests {
         assert_eq!(normalize_question(""), "");
         assert_eq!(normalize_question("   \n\t "), "");
         assert_eq!(normalize_question("😀😀😀"), "");
-        assert_eq!(normalize_question("\u{0}\u{7}<b>"), "b");
+        assert_eq!(normalize_question("\u{0}\u{7}<b>"), "");
     }
 
     #[test]

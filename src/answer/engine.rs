@@ -190,6 +190,7 @@ impl Engine {
     pub(super) fn figure_hit(&self, id: ItemRef, score: f32) -> FigureHit {
         let indexed = self.figure(id);
         FigureHit {
+            measure: self.lexicon.measure_key(&indexed.label_key),
             figure: indexed.figure.clone(),
             source: self.source(id.article),
             paragraph: self.paragraph_ref(id.article, indexed.paragraph as usize),

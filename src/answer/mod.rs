@@ -76,6 +76,11 @@ pub struct FigureHit {
     #[serde(skip)]
     pub paragraph: ParagraphRef,
     pub score: f32,
+    /// What the figure measures, whatever the wording (see
+    /// [`Lexicon::measure_key`](crate::search::lexicon::Lexicon::measure_key)): figures with
+    /// the same measure are the same count for other periods.
+    #[serde(skip)]
+    pub measure: String,
 }
 
 /// A passage that answers the question.
@@ -111,6 +116,9 @@ pub struct Answer {
     pub passages: Vec<PassageHit>,
     /// Example questions the engine can answer, for "I don't know" replies.
     pub suggestions: Vec<String>,
+    /// The period the question asks about when the knowledge has no figure for it (then
+    /// `suggestions` ask about the periods it has).
+    pub missing_period: Option<String>,
 }
 
 /// How many results an answer carries.

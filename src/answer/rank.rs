@@ -8,7 +8,7 @@ use super::engine::{Engine, ItemRef};
 use super::{
     Answer, AnswerLimits, ExplainedCandidate, ExplainedFigure, ExplainedTerm, Explanation,
 };
-use crate::figures::{Figure, same_measure};
+use crate::figures::{PeriodFit, PeriodSpan, asked_period, same_measure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
 use crate::search::query::{QueryTerm, QuestionAnalysis, TermFinders, UnitClass, analyze};
@@ -35,6 +35,7 @@ impl Engine {
     pub fn answer_with(&self, question: &str, limits: AnswerLimits) -> Answer {
         let normalized = normalize_question(question);
         let analysis = analyze(&normalized, &self.lexicon);
+        let asked = asked_period(&normalized);
         let mut answer = Answer {
             question: question.to_string(),
             answered: false,
@@ -43,6 +44,7 @@ impl Engine {
             figures: Vec::new(),
             passages: Vec::new(),
             suggestions: Vec::new(),
+            missing_period: None,
         };
         if analysis.terms.is_empty() {
             answer.suggestions = self.suggestions(3);
@@ -54,7 +56,7 @@ impl Engine {
             passages: ranked_passages,
             figures: ranked_figures,
             ..
-        } = self.rank(&analysis);
+        } = self.rank(&analysis, asked.as_ref().map(|(_, span)| span));
 
         // A hit that shares only everyday words with the question (see [`Lexicon::standing`])
         // ("中国" in 中国人民银行 for "中国有多少人口") is a coincidence, not an answer. (A word
@@ -94,6 +96,22 @@ impl Engine {
             passage_confidence
         };
         answer.wants_figure = leads_with_figure;
+        // Asked about a period the best figure is not from: say so, and which periods there are,
+        // rather than give another period's figure.
+        if let (true, Some((period, _)), Some(lead)) =
+            (leads_with_figure, &asked, ranked_figures.first())
+            && matches!(
+                lead.fit,
+                Some(PeriodFit::Disjoint | PeriodFit::OtherKind | PeriodFit::Overlapping)
+            )
+        {
+            answer.answered = false;
+            answer.wants_figure = false;
+            answer.confidence = 0.0;
+            answer.missing_period = Some(period.clone());
+            answer.suggestions = self.period_questions(&ranked_figures, 5);
+            return answer;
+        }
         if !answer.answered {
             let near = ranked_figures.iter().map(|f| f.figure);
             answer.suggestions = self.figure_questions(near, 3);
@@ -122,7 +140,8 @@ impl Engine {
     pub fn explain(&self, question: &str) -> Explanation {
         let normalized = normalize_question(question);
         let analysis = analyze(&normalized, &self.lexicon);
-        let ranking = self.rank(&analysis);
+        let asked = asked_period(&normalized);
+        let ranking = self.rank(&analysis, asked.as_ref().map(|(_, span)| span));
         let terms = analysis
             .terms
             .iter()
@@ -169,7 +188,7 @@ impl Engine {
     }
 
     /// Weighs the question's words and ranks candidate passages and figures for them.
-    fn rank(&self, analysis: &QuestionAnalysis) -> Ranking {
+    fn rank(&self, analysis: &QuestionAnalysis, asked: Option<&PeriodSpan>) -> Ranking {
         let terms = &analysis.terms;
         let stats = self.index.question_stats();
         let standings: Vec<WordStanding> = terms
@@ -179,7 +198,7 @@ impl Engine {
         let weights = self.term_weights(&stats, terms, &standings);
         let finders = TermFinders::new(terms);
         let passages = self.rank_passages(&stats, terms, &finders, &weights);
-        let figures = self.rank_figures(analysis, &finders, &weights, &passages);
+        let figures = self.rank_figures(analysis, asked, &finders, &weights, &passages);
         Ranking {
             standings,
             weights,
@@ -286,6 +305,7 @@ impl Engine {
     fn rank_figures(
         &self,
         analysis: &QuestionAnalysis,
+        asked: Option<&PeriodSpan>,
         finders: &TermFinders,
         weights: &[f32],
         passages: &[RankedPassage],
@@ -323,17 +343,21 @@ impl Engine {
                     Some(_) => -0.15,
                     None => 0.0,
                 };
-                let year_fit = match (&analysis.year, &figure.figure.period) {
-                    (Some(year), Some(period)) if period.contains(year.as_str()) => 0.1,
-                    (Some(_), _) => -0.05,
-                    _ => 0.0,
+                let fit = asked.zip(figure.span).map(|(asked, span)| span.fit(asked));
+                let period_fit = match (asked, fit) {
+                    (None, _) => 0.0,
+                    (Some(_), None) => -0.05,
+                    (Some(_), Some(PeriodFit::Exact)) => 0.15,
+                    (Some(_), Some(PeriodFit::Within)) => 0.1,
+                    (Some(_), Some(PeriodFit::Overlapping)) => -0.05,
+                    (Some(_), Some(PeriodFit::OtherKind | PeriodFit::Disjoint)) => -0.3,
                 };
                 let score = 0.45 * label_coverage
                     + 0.25 * sentence_coverage
                     + 0.1 * paragraph_coverage
                     + 0.2 * precision
                     + unit_fit
-                    + year_fit
+                    + period_fit
                     + recency;
                 let confidence = if unit_fit < 0.0 {
                     confidence * 0.8
@@ -347,33 +371,69 @@ impl Engine {
                     },
                     score,
                     confidence,
+                    fit,
                 });
             }
         }
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score));
         ranked.dedup_by_key(|f| f.figure);
-        if analysis.year.is_none() {
+        if asked.is_none() {
             self.newest_first(&mut ranked);
         }
         ranked
     }
 
+    /// Questions about the measure of the best figure, one per period the knowledge has it for
+    /// ("2021年拦截涉诈电话有多少？"), newest first.
+    fn period_questions(&self, ranked: &[RankedFigure], count: usize) -> Vec<String> {
+        let Some(lead) = ranked.first() else {
+            return Vec::new();
+        };
+        let lead_label = self
+            .lexicon
+            .measure_key(&self.figure(lead.figure).label_key);
+        let mut periods: Vec<(u32, String, String)> = Vec::new();
+        for candidate in ranked {
+            let indexed = self.figure(candidate.figure);
+            let (Some(span), Some(period)) = (indexed.span, &indexed.figure.period) else {
+                continue;
+            };
+            if same_measure(&self.lexicon.measure_key(&indexed.label_key), &lead_label)
+                && !periods.iter().any(|(_, known, _)| known == period)
+            {
+                periods.push((span.end, period.clone(), indexed.figure.label.clone()));
+            }
+        }
+        periods.sort_by_key(|period| std::cmp::Reverse(period.0));
+        periods
+            .into_iter()
+            .take(count)
+            .map(|(_, period, label)| format!("{period}{label}有多少？"))
+            .collect()
+    }
+
     /// When the best figure's measure is also reported for other periods with (nearly) the same
-    /// score, the newest period leads: a question without a year wants the latest figure.
+    /// score, the newest period leads: a question without a period wants the latest figure — the
+    /// one whose period ends latest, the newer article first when two end together.
     fn newest_first(&self, ranked: &mut [RankedFigure]) {
         let Some(top) = ranked.first() else { return };
-        let top_label = self.figure(top.figure).label_key.clone();
+        let top_label = self.lexicon.measure_key(&self.figure(top.figure).label_key);
         let top_score = top.score;
         let year = |id: ItemRef| {
             let date = self.articles[id.article as usize].meta().date;
-            figure_year(&self.figure(id).figure, date)
+            let month_of = |d: NaiveDate| d.year_ce().1 * 12 + d.month0();
+            let end = self.figure(id).span.map(|span| span.end);
+            (end.or(date.map(month_of)), date)
         };
         let newest = ranked
             .iter()
             .enumerate()
             .filter(|(_, f)| {
                 f.score >= top_score - 0.1
-                    && same_measure(&self.figure(f.figure).label_key, &top_label)
+                    && same_measure(
+                        &self.lexicon.measure_key(&self.figure(f.figure).label_key),
+                        &top_label,
+                    )
             })
             .max_by_key(|(i, f)| (year(f.figure), std::cmp::Reverse(*i)))
             .map(|(i, _)| i);
@@ -404,6 +464,8 @@ struct RankedFigure {
     figure: ItemRef,
     score: f32,
     confidence: f32,
+    /// How the figure's period fits the period asked, when both are known.
+    fit: Option<PeriodFit>,
 }
 
 /// The IDF-weighted share of the question's terms found in `text`.
@@ -453,17 +515,4 @@ fn label_precision(finders: &TermFinders, label: &str) -> f32 {
         (hits + usize::from(c), total + 1)
     });
     hits as f32 / total as f32
-}
-
-/// The year a figure refers to: the first year in its period, else its article's year.
-fn figure_year(figure: &Figure, article: Option<NaiveDate>) -> Option<i32> {
-    let from_period = figure.period.as_deref().and_then(|period| {
-        let digits: String = period
-            .chars()
-            .skip_while(|c| !c.is_ascii_digit())
-            .take(4)
-            .collect();
-        digits.parse().ok().filter(|_| digits.len() == 4)
-    });
-    from_period.or_else(|| article.map(|d| d.year()))
 }

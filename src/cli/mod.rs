@@ -47,7 +47,12 @@ pub enum Command {
         question: Vec<String>,
     },
     /// Load the knowledge folder and report every problem as `path:line: message`.
-    Check,
+    Check {
+        /// Also list the site boilerplate (editor lines, related links, comment boxes, licence
+        /// and copyright lines) left out of pasted web pages, as `path:line: "text"`.
+        #[arg(long)]
+        dropped: bool,
+    },
     /// Build or refresh the persistent index under DATA_DIR; only changed files are re-parsed.
     Index {
         /// Where the index is kept (in DIR/index/; else DATA_DIR, else ./data).
@@ -101,7 +106,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             ask(&knowledge, json, &question, jobs)
         }
-        Command::Check => check(&knowledge, None),
+        Command::Check { dropped } => {
+            let code = check(&knowledge, None)?;
+            if dropped {
+                list_dropped(&knowledge)?;
+            }
+            Ok(code)
+        }
         Command::Index { data_dir } => check(&knowledge, Some(&config::data_dir(data_dir))),
         Command::Eval { file } => eval(&knowledge, &file),
         Command::Scan { json, text } => scan(&knowledge, json, &text.join(" ")),
@@ -219,6 +230,26 @@ fn ask(
         print_line(&reply(question));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `check --dropped`: the boilerplate each article lost when it was read.
+fn list_dropped(knowledge: &Path) -> anyhow::Result<()> {
+    let loaded = crate::knowledge::load_folder(knowledge)?;
+    let mut count = 0;
+    for document in &loaded.documents {
+        for block in &document.dropped {
+            let path = knowledge.join(&document.path);
+            println!(
+                "{}:{}: dropped {:?}",
+                path.display(),
+                block.line,
+                block.text
+            );
+            count += 1;
+        }
+    }
+    println!("{count} block(s) of site boilerplate dropped");
+    Ok(())
 }
 
 /// `check` (in memory) or `index` (persisted under `data_dir`): loads the knowledge with a

@@ -12,6 +12,7 @@ mod period;
 mod quantity;
 
 pub use label::same_measure;
+pub use period::{PeriodFit, PeriodSpan, asked_period, period_span};
 
 use chrono::NaiveDate;
 

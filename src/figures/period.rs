@@ -28,7 +28,7 @@ static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
 /// Periods relative to the article date, longest first so "去年以来" wins over "去年".
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        "(?P<base>近一年来|一年来|过去一年|去年以来|去年至今|今年以来|近年来|近几年来|近几年|去年|今年|前年)\
+        "(?P<base>近一年来|一年来|过去一年|去年以来|去年至今|今年以来|近年来|近几年来|近几年|(?:近|过去)?[两三四五六七八九十]年来|近[两三四五六七八九十]年|去年|今年|前年)\
          (?P<part>上半年|下半年|前三季度|第?[一二三四]季度|全年|底|[0-9]{1,2}月?(?:至|到|－|-|—)[0-9]{1,2}月|[0-9]{1,2}月(?:份)?)?",
     )
     .expect("relative period pattern is valid")
@@ -54,7 +54,7 @@ pub(super) fn markers(
         .filter(|m| outside_titles(m.start()) && !is_baseline(paragraph, m.start()))
         .map(|m| PeriodMarker {
             start: m.start(),
-            period: m.as_str().to_owned(),
+            period: until_article_date(m.as_str(), article_date),
         });
     let relative = RELATIVE.captures_iter(paragraph).filter_map(|caps| {
         let whole = caps.get(0)?;
@@ -77,6 +77,17 @@ pub(super) fn markers(
     all
 }
 
+/// "2024年以来" runs to the article's date: "2024年以来（截至2025年6月）". Other explicit periods
+/// are kept as written.
+fn until_article_date(period: &str, article_date: Option<NaiveDate>) -> String {
+    match article_date {
+        Some(date) if period.ends_with("以来") => {
+            format!("{period}（截至{}年{}月）", date.year(), date.month())
+        }
+        _ => period.to_owned(),
+    }
+}
+
 /// The period a relative phrase stands for, given the article's date; `None` without a date.
 fn resolve(base: &str, part: &str, article_date: Option<NaiveDate>) -> Option<String> {
     let date = article_date?;
@@ -90,9 +101,182 @@ fn resolve(base: &str, part: &str, article_date: Option<NaiveDate>) -> Option<St
         "今年以来" => format!("{year}年1月至{month}月"),
         "近年来" | "近几年来" | "近几年" => format!("近年来（截至{year}年{month}月）"),
         "去年" => format!("{}年{part}", year - 1),
+        several
+            if several.contains('年')
+                && several.chars().any(|c| "两三四五六七八九十".contains(c)) =>
+        {
+            let count = "一两三四五六七八九十"
+                .chars()
+                .position(|c| several.contains(c))
+                .map_or(1, |i| i as i32 + 1);
+            format!("{}年{month}月至{year}年{month}月", year - count)
+        }
         "前年" => format!("{}年{part}", year - 2),
         _ => format!("{year}年{part}"),
     })
+}
+
+/// When a figure holds, in months (`year * 12 + month - 1`), both ends included: what the
+/// period phrase says once read. A cumulative figure ("截至2023年底累计") has no start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PeriodSpan {
+    /// The first month; `None` for a cumulative figure (a total up to `end`).
+    pub start: Option<u32>,
+    /// The last month.
+    pub end: u32,
+}
+
+impl PeriodSpan {
+    /// The calendar year `year`, January to December.
+    pub fn year(year: u32) -> PeriodSpan {
+        PeriodSpan {
+            start: Some(year * 12),
+            end: year * 12 + 11,
+        }
+    }
+
+    /// Whether this is a running total up to its end, not the figure of a period.
+    pub fn is_cumulative(&self) -> bool {
+        self.start.is_none()
+    }
+
+    /// The year the span ends in.
+    pub fn end_year(&self) -> u32 {
+        self.end / 12
+    }
+
+    /// How well a figure of period `self` answers a question about period `asked`.
+    pub fn fit(&self, asked: &PeriodSpan) -> PeriodFit {
+        match (self.start, asked.start) {
+            (None, None) if self.end == asked.end => PeriodFit::Exact,
+            (None, None) => PeriodFit::Overlapping,
+            // A running total is never the figure of one period, nor the reverse.
+            (None, Some(_)) | (Some(_), None) => PeriodFit::OtherKind,
+            (Some(start), Some(asked_start)) => {
+                if start == asked_start && (self.end == asked.end || asked.end == OPEN_END) {
+                    PeriodFit::Exact
+                } else if start >= asked_start && self.end <= asked.end {
+                    PeriodFit::Within
+                } else if start <= asked.end && asked_start <= self.end {
+                    PeriodFit::Overlapping
+                } else {
+                    PeriodFit::Disjoint
+                }
+            }
+        }
+    }
+}
+
+/// The end of a period that runs to now ("2024年以来" asked without a date).
+const OPEN_END: u32 = u32::MAX;
+
+/// How a figure's period relates to the period a question asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PeriodFit {
+    /// Another period altogether.
+    Disjoint,
+    /// A running total asked as a period's figure, or the reverse.
+    OtherKind,
+    /// A span that overlaps the one asked (2023年1月至2024年5月 for 2023年).
+    Overlapping,
+    /// Part of the period asked (2022年1月至11月 for 2022年).
+    Within,
+    /// The very period asked.
+    Exact,
+}
+
+/// The span a period phrase stands for, as written by [`markers`] ("2021年",
+/// "2022年1月至11月", "2021年4月至2022年4月", "截至2023年12月底", "2024年以来（截至2025年6月）");
+/// `None` when it names no year ("近年来").
+pub fn period_span(period: &str) -> Option<PeriodSpan> {
+    let period = period.trim();
+    let (cumulative, rest) = match period
+        .strip_prefix("截至")
+        .or_else(|| period.strip_prefix("截止到"))
+        .or_else(|| period.strip_prefix("截止"))
+    {
+        Some(rest) => (true, rest),
+        None => (false, period),
+    };
+    // "2024年以来（截至2025年6月）": from the start of the first part to the end of the second.
+    if let Some((since, until)) = rest.split_once("以来") {
+        let (year, first, _) = period_part(since, None)?;
+        let until = until
+            .trim_start_matches(['（', '('])
+            .trim_start_matches("截至")
+            .trim_end_matches(['）', ')']);
+        // Without the date it runs to ("2024年以来" in a question): open.
+        let end = period_part(until, None).map_or(OPEN_END, |(y, _, last)| y * 12 + last);
+        return Some(PeriodSpan {
+            start: Some(year * 12 + first),
+            end,
+        });
+    }
+    let (from, to) = match rest.split_once(['至', '到', '－', '—']) {
+        Some((from, to)) => (from, Some(to)),
+        None => (rest, None),
+    };
+    let (year, first, last) = period_part(from, None)?;
+    let end = match to.and_then(|to| period_part(to, Some(year))) {
+        Some((to_year, _, to_last)) => to_year * 12 + to_last,
+        None => year * 12 + last,
+    };
+    Some(PeriodSpan {
+        start: (!cumulative).then_some(year * 12 + first),
+        end,
+    })
+}
+
+/// The period a question asks about, as written and as a span: its first period phrase that
+/// names a year ("2022年破了多少案子" → 2022年; "截至2023年底累计" → a running total). Relative
+/// phrases ("一年来", "近年来") usually echo an article's wording rather than ask for a calendar
+/// period, so they ask for none.
+pub fn asked_period(question: &str) -> Option<(String, PeriodSpan)> {
+    if !question.contains('年') {
+        return None;
+    }
+    markers(question, None, &[])
+        .into_iter()
+        .find_map(|marker| Some((marker.period.clone(), period_span(&marker.period)?)))
+}
+
+/// One side of a period phrase: its year (else `default_year`) and its first and last month
+/// (0-based): "2022年" → (2022, 0, 11), "2022年4月" → (2022, 3, 3), "11月" → (default, 10, 10),
+/// "2021年底" → (2021, 11, 11), "2022年上半年" → (2022, 0, 5).
+fn period_part(text: &str, default_year: Option<u32>) -> Option<(u32, u32, u32)> {
+    let (year, rest) = match text.split_once('年') {
+        Some((digits, rest)) if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            (digits.parse().ok()?, rest)
+        }
+        _ => (default_year?, text),
+    };
+    let month_of = |digits: &str| -> Option<u32> {
+        let month: u32 = digits.parse().ok()?;
+        (1..=12).contains(&month).then_some(month - 1)
+    };
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    if !digits.is_empty() {
+        let month = month_of(&digits)?;
+        return Some((year, month, month));
+    }
+    let quarter = |q: u32| (q * 3, q * 3 + 2);
+    let (first, last) = if rest.starts_with("上半年") {
+        (0, 5)
+    } else if rest.starts_with("下半年") {
+        (6, 11)
+    } else if rest.starts_with("前三季度") {
+        (0, 8)
+    } else if let Some(q) = ["一季度", "二季度", "三季度", "四季度"]
+        .iter()
+        .position(|q| rest.trim_start_matches('第').starts_with(q))
+    {
+        quarter(q as u32)
+    } else if rest.starts_with('底') || rest.starts_with('末') {
+        (11, 11)
+    } else {
+        (0, 11)
+    };
+    Some((year, first, last))
 }
 
 #[cfg(test)]
@@ -124,6 +308,8 @@ mod tests {
         assert_eq!(periods("今年一季度"), ["2022年一季度"]);
         assert_eq!(periods("今年1至3月"), ["2022年1至3月"]);
         assert_eq!(periods("近年来，公安机关"), ["近年来（截至2022年4月）"]);
+        assert_eq!(periods("五年来，全国法院"), ["2017年4月至2022年4月"]);
+        assert_eq!(periods("2021年以来，全国"), ["2021年以来（截至2022年4月）"]);
     }
 
     #[test]
@@ -133,6 +319,64 @@ mod tests {
             .map(|m| m.period)
             .collect();
         assert_eq!(found, ["去年", "一年来"]);
+    }
+
+    /// (year, month) of a span's start (`None`: cumulative) and end.
+    type Months = (Option<(u32, u32)>, (u32, u32));
+
+    fn span(period: &str) -> Option<Months> {
+        period_span(period).map(|s| {
+            (
+                s.start.map(|m| (m / 12, m % 12 + 1)),
+                (s.end / 12, s.end % 12 + 1),
+            )
+        })
+    }
+
+    #[test]
+    fn period_phrases_read_as_spans_of_months() {
+        assert_eq!(span("2021年"), Some((Some((2021, 1)), (2021, 12))));
+        assert_eq!(span("2022年1月至11月"), Some((Some((2022, 1)), (2022, 11))));
+        assert_eq!(span("2022年1至9月"), Some((Some((2022, 1)), (2022, 9))));
+        assert_eq!(
+            span("2021年4月至2022年4月"),
+            Some((Some((2021, 4)), (2022, 4)))
+        );
+        assert_eq!(
+            span("2021年至2022年4月"),
+            Some((Some((2021, 1)), (2022, 4)))
+        );
+        assert_eq!(span("截至2023年12月底"), Some((None, (2023, 12))));
+        assert_eq!(span("截至2021年底"), Some((None, (2021, 12))));
+        assert_eq!(span("2022年上半年"), Some((Some((2022, 1)), (2022, 6))));
+        assert_eq!(span("2022年一季度"), Some((Some((2022, 1)), (2022, 3))));
+        assert_eq!(
+            span("2024年以来（截至2025年6月）"),
+            Some((Some((2024, 1)), (2025, 6)))
+        );
+        assert_eq!(span("近年来（截至2022年4月）"), None);
+    }
+
+    #[test]
+    fn since_a_year_asked_without_an_end_is_met_by_the_same_start() {
+        let asked = period_span("2024年以来").unwrap();
+        let figure = period_span("2024年以来（截至2025年6月）").unwrap();
+        assert_eq!(figure.fit(&asked), PeriodFit::Exact);
+        assert_eq!(
+            period_span("2023年").unwrap().fit(&asked),
+            PeriodFit::Disjoint
+        );
+    }
+
+    #[test]
+    fn a_figure_fits_the_period_asked_best_when_it_is_that_period() {
+        let year = PeriodSpan::year(2022);
+        let fit = |period: &str| period_span(period).unwrap().fit(&year);
+        assert_eq!(fit("2022年"), PeriodFit::Exact);
+        assert_eq!(fit("2022年1月至11月"), PeriodFit::Within);
+        assert_eq!(fit("2021年4月至2022年4月"), PeriodFit::Overlapping);
+        assert_eq!(fit("截至2022年底"), PeriodFit::OtherKind);
+        assert_eq!(fit("2021年"), PeriodFit::Disjoint);
     }
 
     #[test]

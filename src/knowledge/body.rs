@@ -3,7 +3,8 @@
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use scraper::{ElementRef, Html, Node};
 
-use super::{FileProblem, Paragraph};
+use super::boilerplate::{is_boilerplate, opens_link_list};
+use super::{DroppedBlock, FileProblem, Paragraph};
 
 /// A decoded body.
 #[derive(Debug, Default)]
@@ -13,6 +14,8 @@ pub struct Body {
     /// The first top-level heading, a title candidate for articles without front matter.
     pub first_heading: Option<String>,
     pub warnings: Vec<FileProblem>,
+    /// Site boilerplate left out (see [`super::boilerplate`]).
+    pub dropped: Vec<DroppedBlock>,
 }
 
 /// Decodes a body. `first_line` is the 1-based line of the file the body starts on.
@@ -284,7 +287,28 @@ fn assemble(blocks: Vec<Block>, body: &str, first_line: usize) -> Body {
     let mut section: Option<String> = None;
     let mut locator = LineLocator::new(body, first_line);
     let mut previous_was_image = false;
+    // Inside a "相关阅读" list: everything up to the next heading is links to other pages.
+    let mut in_link_list = false;
     for (i, block) in blocks.iter().enumerate() {
+        let (text, opens_section) = match block {
+            Block::Heading { text, .. } => (Some(text), true),
+            Block::BoldParagraph(text) => (Some(text), text.chars().count() <= 40),
+            Block::Paragraph { text, .. } | Block::Caption(text) => (Some(text), false),
+            Block::Image => (None, false),
+        };
+        if let Some(text) = text {
+            if opens_section {
+                in_link_list = opens_link_list(text);
+            }
+            if in_link_list || is_boilerplate(text) {
+                let line = locator.advance(text);
+                out.dropped.push(DroppedBlock {
+                    line,
+                    text: text.clone(),
+                });
+                continue;
+            }
+        }
         match block {
             Block::Heading { text, top_level } => {
                 if *top_level

@@ -5,6 +5,7 @@
 //! as `path:line: message`. A broken file is reported and skipped; it never stops the good ones.
 
 mod body;
+pub mod boilerplate;
 mod front_matter;
 mod passages;
 
@@ -31,6 +32,17 @@ pub struct Document {
     pub captions: Vec<String>,
     /// The body's paragraphs in reading order.
     pub paragraphs: Vec<Paragraph>,
+    /// Site boilerplate left out of the paragraphs (pasted web pages); `check --dropped` lists
+    /// it. Not kept in the saved index: only a fresh read needs it.
+    #[serde(skip)]
+    pub dropped: Vec<DroppedBlock>,
+}
+
+/// A block of an article left out as site boilerplate, with the line it starts on.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DroppedBlock {
+    pub line: usize,
+    pub text: String,
 }
 
 /// One paragraph of an article body.
@@ -244,6 +256,7 @@ pub fn parse_document(
             image: meta.image,
             captions: parsed.captions,
             paragraphs: parsed.paragraphs,
+            dropped: parsed.dropped,
         },
         warnings,
     ))

@@ -46,9 +46,16 @@ pub fn plain(answer: &Answer) -> String {
 }
 
 fn unanswered_plain(answer: &Answer) -> String {
-    let mut out = String::from("🤔 这个问题我还答不上来：知识库里没有相关内容。");
+    let mut out = match &answer.missing_period {
+        Some(period) => format!("🤔 知识库里没有{period}的这个数字。"),
+        None => String::from("🤔 这个问题我还答不上来：知识库里没有相关内容。"),
+    };
     if !answer.suggestions.is_empty() {
-        out.push_str("\n可以试试这样问：");
+        out.push_str(if answer.missing_period.is_some() {
+            "\n有这些时期的数字，可以这样问："
+        } else {
+            "\n可以试试这样问："
+        });
         for suggestion in &answer.suggestions {
             out.push_str(&format!("\n· {suggestion}"));
         }
@@ -76,7 +83,7 @@ pub fn other_periods(answer: &Answer) -> Vec<&FigureHit> {
     let mut seen = vec![first.figure.period.as_deref()];
     let mut others = Vec::new();
     for figure in &answer.figures[1..] {
-        if crate::figures::same_measure(&figure.figure.label, &first.figure.label)
+        if crate::figures::same_measure(&figure.measure, &first.measure)
             && !seen.contains(&figure.figure.period.as_deref())
         {
             seen.push(figure.figure.period.as_deref());
@@ -131,6 +138,9 @@ pub struct JsonAnswer<'a> {
     pub figures: &'a [FigureHit],
     pub passages: &'a [PassageHit],
     pub suggestions: &'a [String],
+    /// Present only when the question asks about a period the knowledge has no figure for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_period: Option<&'a str>,
 }
 
 /// One line of JSON for an answer (no trailing newline).
@@ -143,6 +153,7 @@ pub fn json(answer: &Answer) -> String {
         figures: &answer.figures,
         passages: &answer.passages,
         suggestions: &answer.suggestions,
+        missing_period: answer.missing_period.as_deref(),
     };
     serde_json::to_string(&object).unwrap_or_else(|_| String::from("{}"))
 }

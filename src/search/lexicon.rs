@@ -333,6 +333,24 @@ impl Lexicon {
     }
 
     /// Cuts normalised text into words, in order (precise mode: no overlapping sub-words).
+    /// What a figure label measures, in words that do not depend on how an outlet phrased it:
+    /// every word that has synonyms becomes the first of them in sort order, so "拦截诈骗电话"
+    /// and "拦截涉诈电话" (诈骗 ~ 涉诈) name the same measure.
+    pub fn measure_key(&self, label: &str) -> String {
+        self.jieba
+            .cut(label, true)
+            .into_iter()
+            .map(|word| {
+                self.synonyms
+                    .of(word)
+                    .into_iter()
+                    .chain(std::iter::once(word))
+                    .min()
+                    .unwrap_or(word)
+            })
+            .collect()
+    }
+
     pub fn words<'a>(&self, text: &'a str) -> Vec<&'a str> {
         self.jieba
             .cut(text, true)

@@ -361,11 +361,25 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
         };
         push_term(&mut analysis, word, weight, lexicon);
     }
+    // "同比上升了多少", "涨了多少": a change asked without a measure word wants the percentage.
+    if analysis.unit.is_none()
+        && analysis.wants_figure
+        && words
+            .iter()
+            .any(|word| CHANGE_WORDS.iter().any(|change| word.contains(change)))
+    {
+        analysis.unit = Some(UnitClass::Percent);
+    }
     if analysis.unit.is_none() && analysis.wants_figure {
         analysis.unit = implied_unit(&analysis.terms);
     }
     analysis
 }
+
+/// Words that ask how much something changed.
+const CHANGE_WORDS: &[&str] = &[
+    "同比", "环比", "上升", "下降", "增长", "增加", "减少", "增幅", "降幅", "涨", "跌", "提高",
+];
 
 /// Aspect particles that jieba sometimes keeps on a verb ("发了", "封掉", "查过").
 const ASPECT_PARTICLES: [char; 3] = ['了', '掉', '过'];
@@ -470,6 +484,15 @@ mod tests {
         let a = analyze("北京有多少人口", &lexicon());
         assert_eq!(a.unit, None);
         assert!(a.terms.iter().any(|t| t.text == "人口"));
+    }
+
+    #[test]
+    fn a_change_asked_without_a_measure_word_wants_a_percentage() {
+        let lexicon = Lexicon::new(&[], Synonyms::default());
+        let analysis = analyze("破案数同比上升了多少", &lexicon);
+        assert_eq!(analysis.unit, Some(UnitClass::Percent));
+        let analysis = analyze("抓获人数增加了多少人", &lexicon);
+        assert_eq!(analysis.unit, Some(UnitClass::People));
     }
 
     #[test]

@@ -638,7 +638,7 @@ fn binary(dir: &std::path::Path) -> Command {
         .env_remove("PORT")
         .env_remove("WEBHOOK_SECRET")
         .env_remove("DATABASE_URL")
-        .env("KNOWLEDGE_DIR", repo().join("knowledge"))
+        .env("KNOWLEDGE_DIR", SEED_DIR.path())
         .env("DATA_DIR", dir.join("data"))
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null());

@@ -277,7 +277,7 @@ async fn tip_by_topic_sends_its_card() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn daily_card_is_delivered_once_a_day_and_survives_a_restart() {
     within_limit(async {
-        let bot = Harness::start_in(&repo().join("knowledge"), tempfile::tempdir().unwrap()).await;
+        let bot = Harness::start_in(SEED_DIR.path(), tempfile::tempdir().unwrap()).await;
         let chat = 540;
         bot.api.push(message_update(command_message(
             chat,
@@ -316,7 +316,7 @@ async fn daily_card_is_delivered_once_a_day_and_survives_a_restart() {
 
         // A restart keeps the subscription and what was delivered.
         let data = bot.stop_keeping_data().await;
-        let bot = Harness::start_in(&repo().join("knowledge"), data).await;
+        let bot = Harness::start_in(SEED_DIR.path(), data).await;
         let api = client(&bot.api);
         let delivered = |now| tips::deliver_due(&api, &bot.state, at(now));
         assert_eq!(

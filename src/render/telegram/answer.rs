@@ -199,6 +199,7 @@ pub(super) mod tests {
             source: source(),
             paragraph: paragraph(n),
             score: 1.0,
+            measure: "拦截涉诈电话".into(),
         }
     }
 
@@ -224,6 +225,7 @@ pub(super) mod tests {
             figures,
             passages,
             suggestions: Vec::new(),
+            missing_period: None,
         }
     }
 
