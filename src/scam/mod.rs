@@ -7,7 +7,8 @@
 //!
 //! How a message is judged:
 //! 1. It is normalised (simplified script, half-width, lower-case ASCII, no spaces between Chinese
-//!    characters), keeping a map back to the original so flags quote what was written.
+//!    characters) and undisguised (the `disguises` tables: "vx" is 微信, "1OO86" is 10086, see
+//!    the `disguise` module), keeping a map back to the original so flags quote what was written.
 //! 2. Every phrase is matched in one Aho-Corasick pass, which also finds the literals each regex
 //!    needs; only the regexes whose literals occur run (all are compiled once, at load).
 //! 3. A match is dropped when its context warns about the trick instead of asking for it: a
@@ -23,6 +24,7 @@
 //!    or two supporting ones); **low** otherwise.
 
 mod context;
+mod disguise;
 mod message;
 pub mod patterns;
 mod reply;
@@ -69,12 +71,13 @@ impl Risk {
         }
     }
 
-    /// A sign that goes in front of the level.
+    /// A sign that goes in front of the level. Low risk gets no tick: a message that matched
+    /// nothing known may still be a scam no pattern names yet.
     pub fn emoji(self) -> &'static str {
         match self {
             Risk::High => "🚨",
             Risk::Medium => "⚠️",
-            Risk::Low => "✅",
+            Risk::Low => "ℹ️",
         }
     }
 }
@@ -151,8 +154,9 @@ impl Scanner {
 
     /// Judges one message. Never panics, whatever the input.
     pub fn scan(&self, message: &str) -> Verdict {
-        let text = ScanText::new(message);
         let rules = &self.rules;
+        let mut text = ScanText::new(message);
+        rules.disguises.apply(&mut text);
         let KeptMatches {
             first,
             growing,

@@ -13,9 +13,9 @@ pub struct VerdictParts<'a> {
     pub risk: Risk,
     /// "高" / "中" / "低".
     pub risk_label: &'static str,
-    /// 🚨 / ⚠️ / ✅.
+    /// 🚨 / ⚠️ / ℹ️ (never a tick: "low" is not "safe").
     pub risk_emoji: &'static str,
-    /// One line saying what the level means, e.g. "疑似诈骗" or "未发现明显诈骗特征".
+    /// One line saying what the level means, e.g. "疑似诈骗" or "未发现已知的诈骗套路，但这不代表安全".
     pub headline: String,
     pub types: &'a [String],
     /// (what the flag means, the words quoted from the message).
@@ -49,8 +49,8 @@ fn headline(verdict: &Verdict) -> String {
         Risk::High => format!("很可能是诈骗：{types}"),
         Risk::Medium if types.is_empty() => "有诈骗特征，请先核实".to_string(),
         Risk::Medium => format!("疑似{types}，请先核实"),
-        Risk::Low if verdict.warns_about_scams => "这是一条防骗提醒".to_string(),
-        Risk::Low => "未发现明显诈骗特征".to_string(),
+        Risk::Low if verdict.warns_about_scams => "这是一条防骗提醒或正常通知".to_string(),
+        Risk::Low => "未发现已知的诈骗套路，但这不代表安全".to_string(),
     }
 }
 

@@ -279,3 +279,25 @@ fn a_max_weight_below_the_weight_is_reported() {
         "{err}"
     );
 }
+
+#[test]
+fn low_never_reassures_a_message_that_matched_nothing() {
+    // A scam script no pattern names must not get a tick or "safe" wording.
+    let verdict = SCANNER.scan("今天晚上一起吃饭吗？我订了七点的位子");
+    assert_eq!(verdict.risk, Risk::Low);
+    let reply = plain_reply(&verdict);
+    assert!(!reply.contains('✅'), "{reply}");
+    assert!(reply.contains("不代表安全"), "{reply}");
+    for rule in ["官方电话", "验证码", "转账"] {
+        assert!(reply.contains(rule), "the rules that always hold: {reply}");
+    }
+}
+
+#[test]
+fn only_a_recognised_warning_is_called_harmless_and_says_why() {
+    let verdict = SCANNER.scan("不要把验证码告诉任何人");
+    let reply = plain_reply(&verdict);
+    assert!(!reply.contains('✅'), "{reply}");
+    assert!(reply.contains("防骗提醒"), "{reply}");
+    assert!(reply.contains("提醒里"), "why: {reply}");
+}
