@@ -35,6 +35,9 @@ pub enum PatternError {
         line: usize,
         message: String,
     },
+    /// The case library beside the patterns is broken.
+    #[error(transparent)]
+    Cases(#[from] super::cases::CaseError),
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +83,8 @@ struct ContextFile {
     requests: Vec<String>,
     #[serde(default)]
     senders: Vec<String>,
+    #[serde(default)]
+    reports: Vec<String>,
 }
 
 /// General advice for each outcome; the likely fraud type's own advice is put in front of it.
@@ -365,6 +370,7 @@ impl Rules {
             decoys: &normalize_all(&file.context.decoys),
             requests: &normalize_all(&file.context.requests),
             senders: &normalize_all(&file.context.senders),
+            reports: &normalize_all(&file.context.reports),
         })
         .map_err(|err| {
             invalid(
