@@ -157,7 +157,7 @@ fn plain_reply_and_json_carry_level_flags_and_advice() {
 #[test]
 fn every_fraud_type_has_a_card_found_by_topic() {
     let cards = SCANNER.tips();
-    assert_eq!(cards.len(), 13);
+    assert_eq!(cards.len(), 16);
     for card in cards {
         assert!(
             !card.script.is_empty() && !card.red_flags.is_empty() && !card.what_to_do.is_empty()
@@ -170,6 +170,8 @@ fn every_fraud_type_has_a_card_found_by_topic() {
         "网络婚恋交友（杀猪盘）"
     );
     assert_eq!(SCANNER.tip_for("公檢法").unwrap().title, "冒充公检法");
+    assert_eq!(SCANNER.tip_for("裸聊").unwrap().title, "裸聊敲诈");
+    assert_eq!(SCANNER.tip_for("退改签").unwrap().title, "机票退改签");
     assert_eq!(SCANNER.tip_for("").map(|c| &c.title), None);
     assert_eq!(SCANNER.tip_for("天气").map(|c| &c.title), None);
     assert!(SCANNER.tip_for("刷单").unwrap().plain().contains("怎么办"));
