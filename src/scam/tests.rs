@@ -303,3 +303,50 @@ fn only_a_recognised_warning_is_called_harmless_and_says_why() {
     assert!(reply.contains("防骗提醒"), "{reply}");
     assert!(reply.contains("提醒里"), "why: {reply}");
 }
+
+#[test]
+fn a_broken_case_library_is_reported_as_path_line_never_a_panic() {
+    let path = Path::new("knowledge/scam-cases.yaml");
+    let scanner = || Scanner::builtin().unwrap();
+    let unknown_type = "threshold: 0.5\ncases:\n  - type: 不存在\n    summary: 测试案例\n    script: 这是一段足够长的测试话术用来检查错误报告里的行号\n";
+    let err = scanner().with_cases(unknown_type, path).unwrap_err();
+    assert!(
+        err.to_string().starts_with("knowledge/scam-cases.yaml:4: "),
+        "{err}"
+    );
+    for junk in [
+        "",
+        "threshold: [",
+        "threshold: 2\ncases: []\n",
+        "\u{0}\u{ff}😀",
+        "threshold: 0.5\ncases:\n  - type: 冒充公检法\n    summary: 短\n    script: 太短\n",
+    ] {
+        let err = scanner().with_cases(junk, path).unwrap_err();
+        assert!(
+            err.to_string().starts_with("knowledge/scam-cases.yaml:"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_message_close_to_a_known_case_is_flagged_with_its_summary() {
+    // A script no pattern names in full, retold differently from the library's case.
+    let message = "老板您好，我们是武警部队后勤处的，营区要搞活动，在您这里订五百份餐，另外需要一批罐头，我把合作的厂家推给您";
+    let verdict = SCANNER.scan(message);
+    assert_ne!(verdict.risk, Risk::Low, "{verdict:?}");
+    let reply = plain_reply(&verdict);
+    assert!(reply.contains("冒充军警购物"), "{reply}");
+    assert!(SCANNER.cases().len() >= 48);
+    assert!(SCANNER.closest_case("今天晚上吃什么").is_none());
+}
+
+#[test]
+fn disguised_words_are_flagged_and_quoted_as_written() {
+    let verdict = SCANNER.scan("你的yzm发我一下");
+    assert_ne!(verdict.risk, Risk::Low, "{verdict:?}");
+    assert!(
+        verdict.flags.iter().any(|f| f.quote.contains("yzm")),
+        "{verdict:?}"
+    );
+}
