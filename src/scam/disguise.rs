@@ -175,10 +175,10 @@ impl Disguises {
                 }
                 continue;
             }
-            if let Some(start) = run.take() {
-                if is_cjk(c) {
-                    edits.push((start..at, ""));
-                }
+            if let Some(start) = run.take()
+                && is_cjk(c)
+            {
+                edits.push((start..at, ""));
             }
             previous = Some(c);
         }
