@@ -42,6 +42,9 @@ enum CueKind {
     Sender,
     /// Marks talk about a scam (套路, 被骗, 骗子说): words quoted in such a message are reported.
     Report,
+    /// Introduces someone else's words without quotation marks (短信说, 对方说): the rest of its
+    /// clause is treated like a quotation.
+    Speech,
 }
 
 /// The compiled cue words.
@@ -73,6 +76,7 @@ pub struct CueWords<'a> {
     pub requests: &'a [String],
     pub senders: &'a [String],
     pub reports: &'a [String],
+    pub speech: &'a [String],
 }
 
 impl Cues {
@@ -87,6 +91,7 @@ impl Cues {
             (words.requests, CueKind::Request),
             (words.senders, CueKind::Sender),
             (words.reports, CueKind::Report),
+            (words.speech, CueKind::Speech),
         ] {
             for phrase in list {
                 phrases.push(phrase.as_str());
@@ -104,22 +109,15 @@ impl Cues {
         let mut found = FoundCues::default();
         let mut introductions = Vec::new();
         found.quotes = quotations(&text.normalized);
-        let outside_quotes = |r: &Range<usize>| {
-            !found
-                .quotes
-                .iter()
-                .any(|q| q.start <= r.start && r.end <= q.end)
-        };
-        let mut reported = false;
+        // Warning, negation and report words that are the message's own, not the sender's name.
+        let mut own_cues = Vec::new();
         for m in self.automaton.find_iter(&text.normalized) {
             let kind = self.kinds[m.pattern().as_usize()];
             if matches!(kind, CueKind::Warning | CueKind::Negation | CueKind::Report)
-                && !found.quotes.is_empty()
-                && outside_quotes(&m.range())
                 && !text.inside_tag(&m.range())
                 && !introductions.contains(&text.clause_start(m.start(), false))
             {
-                reported = true;
+                own_cues.push(m.range());
             }
             match kind {
                 CueKind::Sender => {
@@ -133,10 +131,20 @@ impl Cues {
                 CueKind::Warning if text.inside_tag(&m.range()) => {}
                 CueKind::Warning => found.warnings.push(m.range()),
                 CueKind::Request => found.requests.push(m.range()),
+                CueKind::Speech => {
+                    let end = text.clause_end(m.end(), false);
+                    if end > m.end() {
+                        found.quotes.push(m.end()..end);
+                    }
+                }
                 CueKind::Decoy | CueKind::Report => {}
             }
         }
-        found.talks_about_scams = reported;
+        let quotes = &found.quotes;
+        found.talks_about_scams = !quotes.is_empty()
+            && own_cues
+                .iter()
+                .any(|r| !quotes.iter().any(|q| q.start <= r.start && r.end <= q.end));
         // A self-introduction names the sender ("这里是反诈中心"), like a tag.
         if !introductions.is_empty() {
             found

@@ -85,6 +85,8 @@ struct ContextFile {
     senders: Vec<String>,
     #[serde(default)]
     reports: Vec<String>,
+    #[serde(default)]
+    speech: Vec<String>,
 }
 
 /// General advice for each outcome; the likely fraud type's own advice is put in front of it.
@@ -371,6 +373,7 @@ impl Rules {
             requests: &normalize_all(&file.context.requests),
             senders: &normalize_all(&file.context.senders),
             reports: &normalize_all(&file.context.reports),
+            speech: &normalize_all(&file.context.speech),
         })
         .map_err(|err| {
             invalid(

@@ -350,3 +350,15 @@ fn disguised_words_are_flagged_and_quoted_as_written() {
         "{verdict:?}"
     );
 }
+
+#[test]
+fn a_scammers_line_reported_in_a_warning_is_not_a_request() {
+    assert_each_is_low(&[
+        "社区民警说，骗子开口就是“你涉嫌洗钱，把钱转到安全账户”，听到直接挂",
+        "我妈接到电话，对方说她的医保卡涉嫌违法要转接公安局，幸好她没信",
+        "短信上说我的包裹丢了要三倍理赔，我打官方客服问了，根本没有这回事",
+    ]);
+    // Quotation marks alone do not make a warning.
+    let verdict = SCANNER.scan("请立即把资金转入“安全账户”，配合调查");
+    assert_eq!(verdict.risk, Risk::High, "{verdict:?}");
+}
