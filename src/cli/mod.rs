@@ -284,8 +284,13 @@ fn check(knowledge: &Path, data_dir: Option<&Path>) -> anyhow::Result<ExitCode> 
             started.elapsed()
         );
     }
-    let problems = &report.problems;
-    for problem in problems {
+    let mut problems: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    // The scam patterns and case library are checked too: a broken one is kept out of `scan`
+    // and the bot, which keep their last good scanner.
+    if let Err(err) = crate::scam::Scanner::for_knowledge(knowledge) {
+        problems.push(err.to_string());
+    }
+    for problem in &problems {
         println!("{problem}");
     }
     if problems.is_empty() {

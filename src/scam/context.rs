@@ -8,6 +8,11 @@
 //! Warning words that name the sender do not count — inside a 【…】 tag or in a clause that
 //! introduces the sender ("这里是…", "我们是…"): scammers claim to be 【国家反诈中心】 too.
 //!
+//! A scammer's lines quoted in a message that talks about scams ("骗子会说“把钱转到安全账户”",
+//! "公安局的民警讲课说“安全账户”根本不存在") are the message's content, not a request: a match
+//! inside quotation marks is dropped when a warning, negation or report word (套路, 被骗 …) stands
+//! outside every quotation.
+//!
 //! A *request addressed to the reader* ("请点击链接…下载…", "立即输入验证码") is judged by its own
 //! clause only: a warning word elsewhere in the sentence does not cancel it. Scammers put 反诈 or
 //! 防骗 in their own names ("【国家反诈中心】您的账户涉嫌…请点击链接下载…"), and a message that
@@ -35,6 +40,11 @@ enum CueKind {
     Request,
     /// Opens a self-introduction when it starts a clause: 我是, 这里是.
     Sender,
+    /// Marks talk about a scam (套路, 被骗, 骗子说): words quoted in such a message are reported.
+    Report,
+    /// Introduces someone else's words without quotation marks (短信说, 对方说): the rest of its
+    /// clause is treated like a quotation.
+    Speech,
 }
 
 /// The compiled cue words.
@@ -50,6 +60,11 @@ pub struct FoundCues {
     negations: Vec<Range<usize>>,
     warnings: Vec<Range<usize>>,
     requests: Vec<Range<usize>>,
+    /// Spans inside quotation marks (“…”, 「…」, "…").
+    quotes: Vec<Range<usize>>,
+    /// Whether a warning, negation or report cue stands outside every quotation: then the
+    /// quotations are a scammer's lines reported, not a request to the reader.
+    talks_about_scams: bool,
 }
 
 /// The cue words of the data file, by what they do.
@@ -60,6 +75,8 @@ pub struct CueWords<'a> {
     pub decoys: &'a [String],
     pub requests: &'a [String],
     pub senders: &'a [String],
+    pub reports: &'a [String],
+    pub speech: &'a [String],
 }
 
 impl Cues {
@@ -73,6 +90,8 @@ impl Cues {
             (words.decoys, CueKind::Decoy),
             (words.requests, CueKind::Request),
             (words.senders, CueKind::Sender),
+            (words.reports, CueKind::Report),
+            (words.speech, CueKind::Speech),
         ] {
             for phrase in list {
                 phrases.push(phrase.as_str());
@@ -89,8 +108,18 @@ impl Cues {
     pub fn find(&self, text: &ScanText<'_>) -> FoundCues {
         let mut found = FoundCues::default();
         let mut introductions = Vec::new();
+        found.quotes = quotations(&text.normalized);
+        // Warning, negation and report words that are the message's own, not the sender's name.
+        let mut own_cues = Vec::new();
         for m in self.automaton.find_iter(&text.normalized) {
-            match self.kinds[m.pattern().as_usize()] {
+            let kind = self.kinds[m.pattern().as_usize()];
+            if matches!(kind, CueKind::Warning | CueKind::Negation | CueKind::Report)
+                && !text.inside_tag(&m.range())
+                && !introductions.contains(&text.clause_start(m.start(), false))
+            {
+                own_cues.push(m.range());
+            }
+            match kind {
                 CueKind::Sender => {
                     if text.clause_start(m.start(), false) == m.start() {
                         introductions.push(m.start());
@@ -102,9 +131,20 @@ impl Cues {
                 CueKind::Warning if text.inside_tag(&m.range()) => {}
                 CueKind::Warning => found.warnings.push(m.range()),
                 CueKind::Request => found.requests.push(m.range()),
-                CueKind::Decoy => {}
+                CueKind::Speech => {
+                    let end = text.clause_end(m.end(), false);
+                    if end > m.end() {
+                        found.quotes.push(m.end()..end);
+                    }
+                }
+                CueKind::Decoy | CueKind::Report => {}
             }
         }
+        let quotes = &found.quotes;
+        found.talks_about_scams = !quotes.is_empty()
+            && own_cues
+                .iter()
+                .any(|r| !quotes.iter().any(|q| q.start <= r.start && r.end <= q.end));
         // A self-introduction names the sender ("这里是反诈中心"), like a tag.
         if !introductions.is_empty() {
             found
@@ -115,11 +155,42 @@ impl Cues {
     }
 }
 
+/// The spans inside quotation marks, each from its opening mark to its closing one (an unclosed
+/// quotation runs to the end of its sentence, at most).
+fn quotations(normalized: &str) -> Vec<Range<usize>> {
+    let mut quotes = Vec::new();
+    let mut open: Option<(usize, char)> = None;
+    for (at, c) in normalized.char_indices() {
+        match (open, c) {
+            (None, '“' | '「' | '『' | '"') => open = Some((at + c.len_utf8(), c)),
+            (Some((start, opener)), _)
+                if matches!(
+                    (opener, c),
+                    ('“', '”') | ('「', '」') | ('『', '』') | ('"', '"')
+                ) =>
+            {
+                quotes.push(start..at);
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    quotes
+}
+
 impl FoundCues {
     /// Whether the match at `matched` is cancelled by its context: it is negated in its clause or
     /// sits in a sentence that warns about scams. A `request` (a pattern that asks the reader to
     /// act) addressed to the reader is only cancelled by a negation.
     pub fn cancels(&self, text: &ScanText<'_>, matched: &Range<usize>, request: bool) -> bool {
+        if self.talks_about_scams
+            && self
+                .quotes
+                .iter()
+                .any(|q| q.start <= matched.start && matched.start < q.end)
+        {
+            return true;
+        }
         if self.warnings.is_empty() && self.negations.is_empty() {
             return false;
         }

@@ -55,6 +55,13 @@ fn is_invisible(c: char) -> bool {
     ) || (c.is_control() && !c.is_whitespace())
 }
 
+/// The character at byte `at` of `text` (a character boundary).
+fn char_at(text: &str, at: usize) -> char {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .unwrap_or(' ')
+}
+
 /// Where one character of the normalised text comes from.
 #[derive(Debug, Clone, Copy)]
 struct Origin {
@@ -174,6 +181,100 @@ impl<'a> ScanText<'a> {
                 sentence,
             }),
         }
+    }
+
+    /// Replaces byte ranges of the normalised text (sorted, not overlapping, on character
+    /// boundaries) with other text: a disguised word by the word it stands for. The new
+    /// characters quote the whole original range, so flags still quote what was written.
+    pub fn apply_edits(&mut self, edits: &[(Range<usize>, &str)]) {
+        if edits.is_empty() {
+            return;
+        }
+        let old = std::mem::take(&mut self.normalized);
+        let old_origins = std::mem::take(&mut self.origins);
+        let mut normalized = String::with_capacity(old.len());
+        let mut origins = Vec::with_capacity(old_origins.len());
+        // (old byte offset, new byte offset) at the start of each edit and after it.
+        let mut shifts: Vec<(usize, usize, isize)> = Vec::with_capacity(edits.len());
+        let mut next = 0; // next index into old_origins
+        let mut delta: isize = 0;
+        let mut last_end = 0;
+        for (range, replacement) in edits {
+            if range.start < last_end || range.end > old.len() || range.start >= range.end {
+                continue; // overlapping, unsorted or out of bounds: ignore rather than garble
+            }
+            last_end = range.end;
+            while next < old_origins.len() && old_origins[next].normalized < range.start {
+                let origin = old_origins[next];
+                let c = char_at(&old, origin.normalized);
+                origins.push(Origin {
+                    normalized: normalized.len(),
+                    display: origin.display,
+                });
+                normalized.push(c);
+                next += 1;
+            }
+            let first = next;
+            while next < old_origins.len() && old_origins[next].normalized < range.end {
+                next += 1;
+            }
+            let display = match (
+                old_origins.get(first),
+                next.checked_sub(1).and_then(|i| old_origins.get(i)),
+            ) {
+                (Some(a), Some(b)) if first < next => (a.display.0, b.display.1),
+                _ => continue,
+            };
+            for c in replacement.chars() {
+                origins.push(Origin {
+                    normalized: normalized.len(),
+                    display,
+                });
+                normalized.push(c);
+            }
+            delta += replacement.len() as isize - range.len() as isize;
+            shifts.push((range.start, range.end, delta));
+        }
+        for origin in &old_origins[next..] {
+            origins.push(Origin {
+                normalized: normalized.len(),
+                display: origin.display,
+            });
+            normalized.push(char_at(&old, origin.normalized));
+        }
+        let moved = |pos: usize| -> Option<usize> {
+            let mut shift = 0;
+            for &(start, end, delta) in &shifts {
+                if pos >= end {
+                    shift = delta;
+                } else if pos > start {
+                    return None;
+                } else {
+                    break;
+                }
+            }
+            usize::try_from(pos as isize + shift).ok()
+        };
+        self.breaks = std::mem::take(&mut self.breaks)
+            .into_iter()
+            .filter_map(|b| {
+                // A break character that was edited away is gone.
+                let removed = b.resume > b.at
+                    && shifts
+                        .iter()
+                        .any(|&(start, end, _)| b.at >= start && b.at < end);
+                if removed {
+                    return None;
+                }
+                Some(Break {
+                    at: moved(b.at)?,
+                    resume: moved(b.resume)?,
+                    sentence: b.sentence,
+                })
+            })
+            .collect();
+        self.normalized = normalized;
+        self.origins = origins;
     }
 
     /// The start of the clause (or sentence) that contains byte `pos` of the normalised text.

@@ -7,7 +7,8 @@
 //!
 //! How a message is judged:
 //! 1. It is normalised (simplified script, half-width, lower-case ASCII, no spaces between Chinese
-//!    characters), keeping a map back to the original so flags quote what was written.
+//!    characters) and undisguised (the `disguises` tables: "vx" is 微信, "1OO86" is 10086, see
+//!    the `disguise` module), keeping a map back to the original so flags quote what was written.
 //! 2. Every phrase is matched in one Aho-Corasick pass, which also finds the literals each regex
 //!    needs; only the regexes whose literals occur run (all are compiled once, at load).
 //! 3. A match is dropped when its context warns about the trick instead of asking for it: a
@@ -21,8 +22,13 @@
 //!    flag such as a "safe account") or a listed combination of kinds is complete (e.g. an
 //!    authority plus a crime accusation); **medium** from the medium threshold (3: one strong flag,
 //!    or two supporting ones); **low** otherwise.
+//! 5. A message the patterns leave below high risk, and that warns about nothing, is compared with
+//!    the case library (`knowledge/scam-cases.yaml`, see [`CaseLibrary`]): resembling a known case
+//!    closely counts as one strong flag and names the case's fraud type.
 
+mod cases;
 mod context;
+mod disguise;
 mod message;
 pub mod patterns;
 mod reply;
@@ -33,6 +39,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use cases::{CaseError, CaseLibrary, SimilarCase};
 pub use message::MAX_SCAN_CHARS;
 pub use patterns::PatternError;
 pub use reply::{VerdictParts, json_line, plain_reply};
@@ -46,6 +53,12 @@ const BUILTIN_PATTERNS: &str = include_str!("../../knowledge/scam-patterns.yaml"
 
 /// The file name the patterns live under in the knowledge folder.
 pub const PATTERNS_FILE: &str = "scam-patterns.yaml";
+
+/// The case library shipped with the binary, used when the knowledge folder has none.
+const BUILTIN_CASES: &str = include_str!("../../knowledge/scam-cases.yaml");
+
+/// The file name the case library lives under in the knowledge folder.
+pub const CASES_FILE: &str = "scam-cases.yaml";
 
 /// At most this many likely fraud types are named in a verdict.
 const MAX_TYPES: usize = 2;
@@ -69,12 +82,13 @@ impl Risk {
         }
     }
 
-    /// A sign that goes in front of the level.
+    /// A sign that goes in front of the level. Low risk gets no tick: a message that matched
+    /// nothing known may still be a scam no pattern names yet.
     pub fn emoji(self) -> &'static str {
         match self {
             Risk::High => "🚨",
             Risk::Medium => "⚠️",
-            Risk::Low => "✅",
+            Risk::Low => "ℹ️",
         }
     }
 }
@@ -93,7 +107,7 @@ pub struct Flag {
 }
 
 /// The scanner's judgement of one message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     pub risk: Risk,
     /// The sum of the weights of the flags (each kind once).
@@ -108,51 +122,85 @@ pub struct Verdict {
     /// True when red-flag words were found but every one sat in a warning ("不要…", "…是诈骗").
     #[serde(skip)]
     pub warns_about_scams: bool,
+    /// The known case the message closely resembles, if any (see the case library).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub similar_case: Option<SimilarCase>,
 }
 
 /// Judges messages against the patterns data file. Cheap to share (`Send + Sync`); build it once.
 #[derive(Debug, Clone)]
 pub struct Scanner {
     rules: Rules,
+    cases: CaseLibrary,
 }
 
 impl Scanner {
-    /// Loads a patterns file. Problems are reported as `path:line: message`.
+    /// Loads a patterns file, without a case library. Problems are reported as
+    /// `path:line: message`.
     pub fn from_file(path: &Path) -> Result<Scanner, PatternError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PatternError::Unreadable {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Scanner::from_yaml(&text, path)
+        Scanner::from_yaml(&read(path)?, path)
     }
 
-    /// Parses patterns from text; `path` is only used in error messages.
+    /// Parses patterns from text, without a case library; `path` is only used in error messages.
     pub fn from_yaml(text: &str, path: &Path) -> Result<Scanner, PatternError> {
         Ok(Scanner {
             rules: Rules::parse(text, path)?,
+            cases: CaseLibrary::empty(),
         })
     }
 
-    /// The patterns shipped with the binary (a copy of `knowledge/scam-patterns.yaml`).
-    pub fn builtin() -> Result<Scanner, PatternError> {
-        Scanner::from_yaml(BUILTIN_PATTERNS, Path::new("<builtin>/scam-patterns.yaml"))
+    /// Adds a case library read from text; `path` is only used in error messages. Every case must
+    /// name a fraud type of the patterns.
+    pub fn with_cases(self, text: &str, path: &Path) -> Result<Scanner, PatternError> {
+        let types: Vec<&str> = self.rules.cards.iter().map(|c| c.title.as_str()).collect();
+        let disguises = &self.rules.disguises;
+        let cases = CaseLibrary::parse(text, path, &types, |t| disguises.normalize(t))?;
+        Ok(Scanner { cases, ..self })
     }
 
-    /// The scanner for a knowledge folder: its `scam-patterns.yaml` when there is one, else the
-    /// built-in patterns.
+    /// The patterns and case library shipped with the binary (copies of the knowledge folder's).
+    pub fn builtin() -> Result<Scanner, PatternError> {
+        Scanner::from_yaml(BUILTIN_PATTERNS, Path::new("<builtin>/scam-patterns.yaml"))?
+            .with_cases(BUILTIN_CASES, Path::new("<builtin>/scam-cases.yaml"))
+    }
+
+    /// The scanner for a knowledge folder: its `scam-patterns.yaml` and `scam-cases.yaml`, each
+    /// replaced by the built-in copy when the folder has none. A folder with its own patterns and
+    /// no case library gets no cases (the built-in cases name the built-in fraud types).
     pub fn for_knowledge(dir: &Path) -> Result<Scanner, PatternError> {
-        let path = dir.join(PATTERNS_FILE);
-        if path.is_file() {
-            Scanner::from_file(&path)
-        } else {
-            Scanner::builtin()
+        let patterns = dir.join(PATTERNS_FILE);
+        let cases = dir.join(CASES_FILE);
+        match (patterns.is_file(), cases.is_file()) {
+            (false, false) => Scanner::builtin(),
+            (true, false) => Scanner::from_file(&patterns),
+            (own_patterns, true) => {
+                let scanner = if own_patterns {
+                    Scanner::from_file(&patterns)?
+                } else {
+                    Scanner::from_yaml(BUILTIN_PATTERNS, Path::new("<builtin>/scam-patterns.yaml"))?
+                };
+                scanner.with_cases(&read(&cases)?, &cases)
+            }
         }
+    }
+
+    /// The case library messages are compared with.
+    pub fn cases(&self) -> &CaseLibrary {
+        &self.cases
+    }
+
+    /// The known case closest to a message, whatever the threshold (for calibrating it).
+    pub fn closest_case(&self, message: &str) -> Option<SimilarCase> {
+        let mut text = ScanText::new(message);
+        self.rules.disguises.apply(&mut text);
+        self.cases.closest(&text.normalized)
     }
 
     /// Judges one message. Never panics, whatever the input.
     pub fn scan(&self, message: &str) -> Verdict {
-        let text = ScanText::new(message);
         let rules = &self.rules;
+        let mut text = ScanText::new(message);
+        rules.disguises.apply(&mut text);
         let KeptMatches {
             first,
             growing,
@@ -175,12 +223,26 @@ impl Scanner {
             .collect();
         flags.sort_by_key(|(_, weight, range)| (std::cmp::Reverse(*weight), range.start));
 
-        let score: u32 = flags.iter().map(|(_, weight, _)| weight).sum();
+        let mut score: u32 = flags.iter().map(|(_, weight, _)| weight).sum();
         let combo_complete = rules.combos.iter().any(|combo| {
             combo
                 .iter()
                 .all(|k| flags.iter().any(|(kind, _, _)| kind == k))
         });
+        // The case library is asked only when the patterns leave room for doubt and nothing in
+        // the message warns about scams (a warning resembles the cases it warns about).
+        let similar_case = if score < rules.thresholds.high && !combo_complete && !cancelled_any {
+            self.cases.similar(&text.normalized)
+        } else {
+            None
+        };
+        let similar_card = similar_case
+            .as_ref()
+            .and_then(|case| rules.cards.iter().position(|card| card.title == case.kind));
+        if similar_case.is_some() {
+            // Resembling a known case is one strong flag.
+            score += rules.thresholds.medium;
+        }
         let risk = if score >= rules.thresholds.high || combo_complete {
             Risk::High
         } else if score >= rules.thresholds.medium {
@@ -192,7 +254,7 @@ impl Scanner {
         let likely_cards = if risk == Risk::Low {
             Vec::new()
         } else {
-            self.likely_cards(flags.iter().map(|(kind, _, _)| *kind))
+            self.likely_cards(flags.iter().map(|(kind, _, _)| *kind), similar_card)
         };
         // Weight-0 kinds are hints for naming the type, not red flags to show.
         flags.retain(|(_, weight, _)| *weight > 0);
@@ -221,13 +283,21 @@ impl Scanner {
             flags,
             advice,
             warns_about_scams,
+            similar_case,
         }
     }
 
     /// Fraud types (as indexes into the cards) ranked by the weight of the flags pointing at them;
     /// the runners-up are kept only when they have at least half the leader's weight.
-    fn likely_cards(&self, kinds: impl Iterator<Item = usize>) -> Vec<usize> {
+    fn likely_cards(
+        &self,
+        kinds: impl Iterator<Item = usize>,
+        similar_card: Option<usize>,
+    ) -> Vec<usize> {
         let mut scores = vec![0u32; self.rules.cards.len()];
+        if let Some(card) = similar_card.filter(|&card| card < scores.len()) {
+            scores[card] += self.rules.thresholds.medium;
+        }
         for kind in kinds {
             let rule = &self.rules.kinds[kind];
             for &card in &rule.types {
@@ -275,6 +345,14 @@ impl Scanner {
     pub fn tip_for(&self, topic: &str) -> Option<&TipCard> {
         tips::find_card(&self.rules.cards, topic)
     }
+}
+
+/// Reads a data file of the knowledge folder.
+fn read(path: &Path) -> Result<String, PatternError> {
+    std::fs::read_to_string(path).map_err(|source| PatternError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// The matches of a message that its context does not cancel.

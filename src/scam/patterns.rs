@@ -17,7 +17,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use serde::Deserialize;
 
 use super::context::{CueWords, Cues};
-use super::message::ScanText;
+use super::disguise::{DisguiseFile, Disguises};
 use super::tips::TipCard;
 
 /// Why a patterns file could not be used; shown as `path:line: message`.
@@ -35,6 +35,9 @@ pub enum PatternError {
         line: usize,
         message: String,
     },
+    /// The case library beside the patterns is broken.
+    #[error(transparent)]
+    Cases(#[from] super::cases::CaseError),
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +49,8 @@ struct PatternFile {
     context: ContextFile,
     #[serde(default)]
     combos: Vec<Vec<String>>,
+    #[serde(default)]
+    disguises: DisguiseFile,
     advice: Advice,
     types: Vec<TypeEntry>,
     patterns: Vec<PatternEntry>,
@@ -78,6 +83,10 @@ struct ContextFile {
     requests: Vec<String>,
     #[serde(default)]
     senders: Vec<String>,
+    #[serde(default)]
+    reports: Vec<String>,
+    #[serde(default)]
+    speech: Vec<String>,
 }
 
 /// General advice for each outcome; the likely fraud type's own advice is put in front of it.
@@ -156,6 +165,8 @@ pub struct Rules {
     /// Each combo is a set of kind indexes that makes a message high risk on its own.
     pub combos: Vec<Vec<usize>>,
     pub cues: Cues,
+    /// Disguised writing undone before matching.
+    pub disguises: Disguises,
     /// The phrases and the regexes' required literals, all found in one pass.
     literals: AhoCorasick,
     /// What each literal of [`Rules::literals`] stands for.
@@ -202,6 +213,13 @@ impl Rules {
                 "thresholds need 0 < medium < high".to_string(),
             ));
         }
+
+        let disguises = Disguises::new(file.disguises).map_err(|problem| {
+            invalid(
+                line_of(text, &problem.near),
+                format!("disguises: {}", problem.message),
+            )
+        })?;
 
         let mut type_index = HashMap::new();
         let mut cards = Vec::new();
@@ -266,7 +284,7 @@ impl Rules {
                 }
             }
             for phrase in &entry.phrases {
-                let normalized = ScanText::new(phrase).normalized;
+                let normalized = disguises.normalize(phrase);
                 if normalized.is_empty() {
                     return Err(invalid(
                         line(),
@@ -344,7 +362,7 @@ impl Rules {
 
         let normalize_all = |list: &[String]| -> Vec<String> {
             list.iter()
-                .map(|p| ScanText::new(p).normalized)
+                .map(|p| disguises.normalize(p))
                 .filter(|p| !p.is_empty())
                 .collect()
         };
@@ -354,6 +372,8 @@ impl Rules {
             decoys: &normalize_all(&file.context.decoys),
             requests: &normalize_all(&file.context.requests),
             senders: &normalize_all(&file.context.senders),
+            reports: &normalize_all(&file.context.reports),
+            speech: &normalize_all(&file.context.speech),
         })
         .map_err(|err| {
             invalid(
@@ -373,6 +393,7 @@ impl Rules {
             cards,
             combos,
             cues,
+            disguises,
             literals: literal_automaton,
             literal_targets,
             regexes,
@@ -458,6 +479,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::message::ScanText;
     use super::*;
     use proptest::prelude::*;
     use std::sync::LazyLock;

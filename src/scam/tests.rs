@@ -157,7 +157,7 @@ fn plain_reply_and_json_carry_level_flags_and_advice() {
 #[test]
 fn every_fraud_type_has_a_card_found_by_topic() {
     let cards = SCANNER.tips();
-    assert_eq!(cards.len(), 13);
+    assert_eq!(cards.len(), 16);
     for card in cards {
         assert!(
             !card.script.is_empty() && !card.red_flags.is_empty() && !card.what_to_do.is_empty()
@@ -170,6 +170,8 @@ fn every_fraud_type_has_a_card_found_by_topic() {
         "网络婚恋交友（杀猪盘）"
     );
     assert_eq!(SCANNER.tip_for("公檢法").unwrap().title, "冒充公检法");
+    assert_eq!(SCANNER.tip_for("裸聊").unwrap().title, "裸聊敲诈");
+    assert_eq!(SCANNER.tip_for("退改签").unwrap().title, "机票退改签");
     assert_eq!(SCANNER.tip_for("").map(|c| &c.title), None);
     assert_eq!(SCANNER.tip_for("天气").map(|c| &c.title), None);
     assert!(SCANNER.tip_for("刷单").unwrap().plain().contains("怎么办"));
@@ -278,4 +280,85 @@ fn a_max_weight_below_the_weight_is_reported() {
         err.starts_with("p.yaml:4: pattern `a` has a max_weight"),
         "{err}"
     );
+}
+
+#[test]
+fn low_never_reassures_a_message_that_matched_nothing() {
+    // A scam script no pattern names must not get a tick or "safe" wording.
+    let verdict = SCANNER.scan("今天晚上一起吃饭吗？我订了七点的位子");
+    assert_eq!(verdict.risk, Risk::Low);
+    let reply = plain_reply(&verdict);
+    assert!(!reply.contains('✅'), "{reply}");
+    assert!(reply.contains("不代表安全"), "{reply}");
+    for rule in ["官方电话", "验证码", "转账"] {
+        assert!(reply.contains(rule), "the rules that always hold: {reply}");
+    }
+}
+
+#[test]
+fn only_a_recognised_warning_is_called_harmless_and_says_why() {
+    let verdict = SCANNER.scan("不要把验证码告诉任何人");
+    let reply = plain_reply(&verdict);
+    assert!(!reply.contains('✅'), "{reply}");
+    assert!(reply.contains("防骗提醒"), "{reply}");
+    assert!(reply.contains("提醒里"), "why: {reply}");
+}
+
+#[test]
+fn a_broken_case_library_is_reported_as_path_line_never_a_panic() {
+    let path = Path::new("knowledge/scam-cases.yaml");
+    let scanner = || Scanner::builtin().unwrap();
+    let unknown_type = "threshold: 0.5\ncases:\n  - type: 不存在\n    summary: 测试案例\n    script: 这是一段足够长的测试话术用来检查错误报告里的行号\n";
+    let err = scanner().with_cases(unknown_type, path).unwrap_err();
+    assert!(
+        err.to_string().starts_with("knowledge/scam-cases.yaml:4: "),
+        "{err}"
+    );
+    for junk in [
+        "",
+        "threshold: [",
+        "threshold: 2\ncases: []\n",
+        "\u{0}\u{ff}😀",
+        "threshold: 0.5\ncases:\n  - type: 冒充公检法\n    summary: 短\n    script: 太短\n",
+    ] {
+        let err = scanner().with_cases(junk, path).unwrap_err();
+        assert!(
+            err.to_string().starts_with("knowledge/scam-cases.yaml:"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_message_close_to_a_known_case_is_flagged_with_its_summary() {
+    // A script no pattern names in full, retold differently from the library's case.
+    let message = "老板您好，我们是武警部队后勤处的，营区要搞活动，在您这里订五百份餐，另外需要一批罐头，我把合作的厂家推给您";
+    let verdict = SCANNER.scan(message);
+    assert_ne!(verdict.risk, Risk::Low, "{verdict:?}");
+    let reply = plain_reply(&verdict);
+    assert!(reply.contains("冒充军警购物"), "{reply}");
+    assert!(SCANNER.cases().len() >= 48);
+    assert!(SCANNER.closest_case("今天晚上吃什么").is_none());
+}
+
+#[test]
+fn disguised_words_are_flagged_and_quoted_as_written() {
+    let verdict = SCANNER.scan("你的yzm发我一下");
+    assert_ne!(verdict.risk, Risk::Low, "{verdict:?}");
+    assert!(
+        verdict.flags.iter().any(|f| f.quote.contains("yzm")),
+        "{verdict:?}"
+    );
+}
+
+#[test]
+fn a_scammers_line_reported_in_a_warning_is_not_a_request() {
+    assert_each_is_low(&[
+        "社区民警说，骗子开口就是“你涉嫌洗钱，把钱转到安全账户”，听到直接挂",
+        "我妈接到电话，对方说她的医保卡涉嫌违法要转接公安局，幸好她没信",
+        "短信上说我的包裹丢了要三倍理赔，我打官方客服问了，根本没有这回事",
+    ]);
+    // Quotation marks alone do not make a warning.
+    let verdict = SCANNER.scan("请立即把资金转入“安全账户”，配合调查");
+    assert_eq!(verdict.risk, Risk::High, "{verdict:?}");
 }

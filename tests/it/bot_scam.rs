@@ -125,6 +125,25 @@ async fn link_message_in_private_is_checked_not_answered() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_matches_nothing_is_never_called_safe() {
+    within_limit(async {
+        let bot = Harness::start().await;
+        bot.api.push(message_update(command_message(
+            505,
+            505,
+            &format!("/check {CHATTER}"),
+        )));
+        let reply = bot.api.wait_sent(505).await;
+        assert!(reply.text().contains("<b>风险：低</b>"), "{}", reply.text());
+        assert!(!reply.text().contains('✅'), "{}", reply.text());
+        assert!(reply.text().contains("不代表安全"), "{}", reply.text());
+        assert!(reply.text().contains("验证码"), "{}", reply.text());
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_warning_about_scams_is_rated_low() {
     within_limit(async {
         let bot = Harness::start().await;
@@ -132,6 +151,7 @@ async fn a_warning_about_scams_is_rated_low() {
         let reply = bot.api.wait_sent(503).await;
         assert!(reply.text().contains("<b>风险：低</b>"), "{}", reply.text());
         assert!(reply.text().contains("防骗提醒"), "{}", reply.text());
+        assert!(!reply.text().contains('✅'), "{}", reply.text());
         bot.api.push(message_update(command_message(
             504,
             504,

@@ -16,12 +16,19 @@ pub fn verdict_html(verdict: &Verdict) -> String {
         parts.risk_label,
         escape_html(&parts.headline)
     );
-    if !parts.flags.is_empty() {
+    if !parts.flags.is_empty() || parts.similar.is_some() {
         html.push_str(if parts.risk == Risk::Low {
             "\n需要留意："
         } else {
             "\n可疑之处："
         });
+        if let Some((label, summary)) = &parts.similar {
+            html.push_str(&format!(
+                "\n• {}：{}",
+                escape_html(label),
+                escape_html(summary)
+            ));
+        }
         for (label, quote) in parts.flags.iter().take(MAX_FLAGS_SHOWN) {
             html.push_str(&format!(
                 "\n• {}：「{}」",
