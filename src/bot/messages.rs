@@ -13,7 +13,7 @@ use teloxide::utils::command::{BotCommands, ParseError};
 
 use crate::bot::api::{BotError, HandlerError, TelegramApi};
 use crate::bot::commands::Command;
-use crate::bot::flood::FloodVerdict;
+use crate::bot::flood::{FloodVerdict, Sender};
 use crate::bot::permissions::is_maintainer;
 use crate::bot::send::{ReplyTarget, apologise_on_error, send_html, send_text};
 use crate::bot::state::AppState;
@@ -41,6 +41,14 @@ pub enum Incoming {
     UnknownCommand,
     /// Not for the bot.
     Ignore,
+}
+
+impl Incoming {
+    /// Whether the bot replies to it (so it counts against the flood guard's budgets). Group
+    /// chatter is answered only by auto-warn, which has its own cooldown.
+    pub fn is_for_the_bot(&self) -> bool {
+        !matches!(self, Incoming::Ignore | Incoming::GroupChatter(_))
+    }
 }
 
 /// Classifies a message. Pure: no I/O, so every rule is cheap to test.
@@ -161,7 +169,18 @@ async fn handle_message<R: TelegramApi>(
     state: &AppState,
 ) -> Result<(), BotError> {
     let target = ReplyTarget::answering(message);
-    match classify(message, me) {
+    let incoming = classify(message, me);
+    if incoming.is_for_the_bot() {
+        match state
+            .flood
+            .check(message.chat.id, Sender::of(message), Instant::now())
+        {
+            FloodVerdict::Answer => {}
+            FloodVerdict::Notify => return send_text(bot, target, replies::FLOOD_NOTICE).await,
+            FloodVerdict::Ignore => return Ok(()),
+        }
+    }
+    match incoming {
         Incoming::Ignore => Ok(()),
         Incoming::Question(question) => answer_question(bot, message, state, &question).await,
         Incoming::Command(command) => run_command(bot, message, state, command).await,
@@ -175,7 +194,7 @@ async fn handle_message<R: TelegramApi>(
     }
 }
 
-/// Answers a question: the best result with its keyboard, after the flood guard agrees.
+/// Answers a question: the best result with its keyboard.
 async fn answer_question<R: TelegramApi>(
     bot: &R,
     message: &Message,
@@ -184,13 +203,6 @@ async fn answer_question<R: TelegramApi>(
 ) -> Result<(), BotError> {
     let target = ReplyTarget::answering(message);
     let user = message.from.as_ref().map(|user| user.id.0);
-    // Anonymous group admins and channels have no user: the chat stands in for them.
-    let asker = user.unwrap_or(message.chat.id.0.unsigned_abs());
-    match state.flood.check(asker, Instant::now()) {
-        FloodVerdict::Answer => {}
-        FloodVerdict::Notify => return send_text(bot, target, replies::FLOOD_NOTICE).await,
-        FloodVerdict::Ignore => return Ok(()),
-    }
     let question = clip_question(question).to_string();
     let answer = state.engine.load().answer(&question);
     let page = answer_page(&answer, 0);
@@ -296,10 +308,15 @@ pub fn about_html(state: &AppState) -> String {
 pub async fn on_my_chat_member<R: TelegramApi>(
     bot: R,
     update: ChatMemberUpdated,
+    state: Arc<AppState>,
 ) -> Result<(), HandlerError> {
     let joined = !update.old_chat_member.is_present() && update.new_chat_member.is_present();
     let group = update.chat.is_group() || update.chat.is_supergroup();
-    if !(joined && group) {
+    let sender = Sender::User(update.from.id.0);
+    // Added and removed over and over, the bot introduces itself within the chat's budget only.
+    if !(joined && group)
+        || state.flood.check(update.chat.id, sender, Instant::now()) != FloodVerdict::Answer
+    {
         return Ok(());
     }
     let target = ReplyTarget {
