@@ -233,7 +233,7 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::tests::temp_database;
+    use crate::db::tests::{TestStore, test_stores};
 
     fn asked(text: &str, answered: bool, user: u64) -> AskedQuestion {
         AskedQuestion {
@@ -248,7 +248,13 @@ mod tests {
 
     #[tokio::test]
     async fn report_counts_asked_unanswered_and_down_voted() {
-        let (_dir, store) = temp_database().await;
+        for backend in test_stores("report_counts_asked_unanswered_and_down_voted").await {
+            report_counts_asked_unanswered_and_down_voted_on(backend).await;
+        }
+    }
+
+    async fn report_counts_asked_unanswered_and_down_voted_on(backend: TestStore) {
+        let store = backend.open().await;
         let first = asked("拦截了多少涉诈电话", true, 1);
         store.record_question(&first).await.unwrap();
         store
