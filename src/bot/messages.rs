@@ -156,20 +156,28 @@ pub async fn on_message<R: TelegramApi>(
     me: Me,
     state: Arc<AppState>,
 ) -> Result<(), HandlerError> {
-    let result = handle_message(&bot, &message, &me, &state).await;
-    let target = ReplyTarget::answering(&message);
+    let incoming = classify(&message, &me);
+    let for_the_bot = incoming.is_for_the_bot();
+    let result = handle_message(&bot, &message, incoming, &state).await;
     let context = || format!("message {} in chat {}", message.id, message.chat.id);
+    if !for_the_bot {
+        // Auto-warn looking at group talk: no one asked, so no one hears an apology.
+        return result.map_err(|source| HandlerError {
+            context: context(),
+            source,
+        });
+    }
+    let target = ReplyTarget::answering(&message);
     apologise_on_error(&bot, target, context, result).await
 }
 
 async fn handle_message<R: TelegramApi>(
     bot: &R,
     message: &Message,
-    me: &Me,
+    incoming: Incoming,
     state: &AppState,
 ) -> Result<(), BotError> {
     let target = ReplyTarget::answering(message);
-    let incoming = classify(message, me);
     if incoming.is_for_the_bot() {
         match state
             .flood
@@ -214,14 +222,21 @@ async fn answer_question<R: TelegramApi>(
         answered: answer.answered,
         asked_at: Utc::now(),
     };
-    // A database hiccup must not cost the asker the answer: log it and answer anyway.
-    if let Err(err) = state.database.record_question(&asked).await {
-        tracing::warn!(chat = %message.chat.id, "question not stored: {err}");
-    }
     let keyboard = answer_keyboard(asked.id, &page);
     send_html(bot, target, &page.html, Some(keyboard)).await?;
+    // Answered first: a slow or dead database costs the report a line, never the asker the
+    // answer. Awaited (briefly) so a press of the answer's buttons, handled after this in the
+    // chat's order, finds the question.
+    match tokio::time::timeout(RECORD_LIMIT, state.database.record_question(&asked)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::warn!("question not stored: {err}"),
+        Err(_) => tracing::warn!("question not stored: the database took over {RECORD_LIMIT:?}"),
+    }
     Ok(())
 }
+
+/// How long an answered question may take to be stored before it is given up on.
+pub const RECORD_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn chat_type(message: &Message) -> &'static str {
     if message.chat.is_private() {

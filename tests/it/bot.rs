@@ -947,3 +947,56 @@ async fn people_posting_as_different_channels_each_have_their_own_flood_budget()
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_does_not_delay_the_answer() {
+    within_limit(async {
+        use sqlx::Connection;
+        let bot = Harness::start().await;
+        // Another process holds the SQLite file's write lock (sqlx would wait 5 s for it).
+        let file = bot.data_dir().join(fanzha_bot::db::SQLITE_FILE);
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file);
+        let mut holder = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        sqlx::query("BEGIN EXCLUSIVE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let id = bot
+            .api
+            .push(message_update(text_message(1_401, 1_401, QUESTION)));
+        let answer = bot.api.wait_sent(1_401).await;
+        assert!(answer.text().contains(FIGURE));
+        let delay = answer.at - bot.api.delivered_at(id).unwrap();
+        assert!(delay < Duration::from_secs(1), "answered after {delay:?}");
+        sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_questions_votes_and_the_report_work() {
+    within_limit(async {
+        let Some(bot) = Harness::start_on_postgres("bot on postgresql").await else {
+            return;
+        };
+        bot.api
+            .push(message_update(text_message(1_501, 1_501, QUESTION)));
+        let answer = bot.api.wait_sent(1_501).await;
+        assert_answer_message(&answer);
+        let vote = button(&answer, "👍");
+        bot.api.push(button_press(1_501, &answer, 1_000, &vote));
+        bot.api.wait_method("answerCallbackQuery").await;
+        bot.api.push(message_update(command_message(
+            ADMIN as i64,
+            ADMIN as i64,
+            "/report",
+        )));
+        let report = bot.api.wait_sent(ADMIN as i64).await;
+        assert!(report.text().contains(QUESTION), "{}", report.text());
+        bot.stop().await;
+    })
+    .await;
+}

@@ -480,3 +480,32 @@ async fn reload_sees_a_new_article() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_database_costs_no_answer_and_no_apology_to_a_group() {
+    within_limit(async {
+        let bot = Harness::start_with(client).await;
+        let group = -1_301;
+        bot.state.database.set_autowarn(group, true).await.unwrap();
+        bot.state.database.close().await;
+        // Group talk auto-warn would claim a warning for (the claim fails), then a question.
+        bot.api.push_all(vec![
+            message_update(text_message(group, 5, SCAM)),
+            message_update(command_message(group, 6, "/ask 拦截了多少涉诈电话")),
+        ]);
+        let answer = bot.api.wait_sent(group).await;
+        assert!(answer.text().contains("19.5亿次"), "{}", answer.text());
+        bot.api
+            .push(message_update(command_message(group, 6, "/help")));
+        bot.api.wait_for_nth("sendMessage", group, 2).await;
+        let texts: Vec<String> = bot
+            .api
+            .calls_to("sendMessage")
+            .iter()
+            .map(|c| c.text().to_string())
+            .collect();
+        assert!(!texts.iter().any(|t| t == replies::APOLOGY), "{texts:?}");
+        bot.stop().await;
+    })
+    .await;
+}
