@@ -269,6 +269,10 @@ async fn run_command<R: TelegramApi>(
         }
         Command::Start(_) | Command::Help => help_html(state),
         Command::About => about_html(state),
+        // The report quotes what people asked: not for a group's eyes.
+        Command::Report if !message.chat.is_private() => {
+            return send_text(bot, target, replies::REPORT_PRIVATE_ONLY).await;
+        }
         Command::Report => {
             let report = state.database.report(10).await?;
             format!("<pre>{}</pre>", escape_html(&report.to_string()))
@@ -301,15 +305,25 @@ pub fn help_html(state: &AppState) -> String {
     html
 }
 
-/// `/about`: the articles the answers come from, with their dates.
+/// How many articles `/about` lists: the newest (the total follows them).
+pub const ABOUT_ARTICLES: usize = 10;
+
+/// `/about`: the newest articles the answers come from, with their dates, and the totals. One
+/// short message however large the knowledge (it is anyone's to repeat).
 pub fn about_html(state: &AppState) -> String {
     let engine = state.engine.load();
+    let mut articles: Vec<_> = engine.articles().collect();
+    // Newest first; undated last.
+    articles.sort_by(|a, b| b.date.cmp(&a.date));
     let mut html = String::from(replies::ABOUT_HEADING);
-    for document in engine.articles() {
+    for document in articles.iter().take(ABOUT_ARTICLES) {
         html.push_str(&format!("\n· 《{}》", escape_html(&document.title)));
         if let Some(date) = document.date {
             html.push_str(&format!(" {}", date.format("%Y-%m-%d")));
         }
+    }
+    if articles.len() > ABOUT_ARTICLES {
+        html.push_str("\n· …");
     }
     let stats = engine.stats();
     html.push_str(&format!(

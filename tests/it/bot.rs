@@ -1011,3 +1011,31 @@ async fn on_postgresql_questions_votes_and_the_report_work() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn about_lists_the_newest_articles_and_report_stays_out_of_groups() {
+    within_limit(async {
+        let knowledge = tempfile::tempdir().unwrap();
+        for day in 1..=28 {
+            let article = format!(
+                "---\ntitle: 第{day}号通报\ndate: 2024-02-{day:02}\n---\n\n第{day}号通报：本周拦截涉诈电话{day}万次。\n"
+            );
+            std::fs::write(knowledge.path().join(format!("{day}.md")), article).unwrap();
+        }
+        let bot = Harness::start_in(knowledge.path(), tempfile::tempdir().unwrap()).await;
+        bot.api.push(message_update(command_message(1_601, 1_601, "/about")));
+        let about = bot.api.wait_sent(1_601).await;
+        let listed = about.text().lines().filter(|l| l.starts_with("· 《")).count();
+        assert_eq!(listed, fanzha_bot::bot::messages::ABOUT_ARTICLES, "{}", about.text());
+        assert!(about.text().contains("2024-02-28") && !about.text().contains("2024-02-01"));
+        assert!(about.text().contains("共 28 篇"), "{}", about.text());
+        let admin = ADMIN as i64;
+        bot.api.push(message_update(command_message(-1_602, admin, "/report")));
+        assert_eq!(
+            bot.api.wait_sent(-1_602).await.text(),
+            replies::REPORT_PRIVATE_ONLY
+        );
+        bot.stop().await;
+    })
+    .await;
+}
