@@ -128,6 +128,25 @@ impl Database {
         .await?;
         Ok(claimed.rows_affected() == 1)
     }
+
+    /// Gives back a claim whose card could not be sent (a transient failure): the chat's
+    /// delivery goes back to `previous`, so the next round tries again.
+    pub async fn release_delivery(
+        &self,
+        chat: i64,
+        today: NaiveDate,
+        previous: Option<NaiveDate>,
+    ) -> Result<(), DatabaseError> {
+        sqlx::query(
+            "UPDATE tip_subscriptions SET last_delivered = $1 WHERE chat_id = $2 AND last_delivered = $3",
+        )
+        .bind(previous.map(|day| day.to_string()))
+        .bind(chat)
+        .bind(today.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }
 
 /// A chat's daily warning card.
