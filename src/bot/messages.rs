@@ -314,7 +314,7 @@ pub fn about_html(state: &AppState) -> String {
     let engine = state.engine.load();
     let mut articles: Vec<_> = engine.articles().collect();
     // Newest first; undated last.
-    articles.sort_by(|a, b| b.date.cmp(&a.date));
+    articles.sort_by_key(|article| std::cmp::Reverse(article.date));
     let mut html = String::from(replies::ABOUT_HEADING);
     for document in articles.iter().take(ABOUT_ARTICLES) {
         html.push_str(&format!("\n· 《{}》", escape_html(&document.title)));
