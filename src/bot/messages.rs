@@ -210,7 +210,6 @@ async fn answer_question<R: TelegramApi>(
     question: &str,
 ) -> Result<(), BotError> {
     let target = ReplyTarget::answering(message);
-    let user = message.from.as_ref().map(|user| user.id.0);
     let question = clip_question(question).to_string();
     let answer = state.engine.load().answer(&question);
     let page = answer_page(&answer, 0);
@@ -218,7 +217,6 @@ async fn answer_question<R: TelegramApi>(
         id: new_question_id(),
         text: question,
         chat_type: chat_type(message),
-        user,
         answered: answer.answered,
         asked_at: Utc::now(),
     };

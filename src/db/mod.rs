@@ -5,7 +5,8 @@
 //!
 //! Runs on SQLite (a file under `DATA_DIR`, the default) or PostgreSQL (`DATABASE_URL`, so bot
 //! replicas can share one database) through sqlx's `Any` driver, with runtime queries in the SQL
-//! both understand. People are never stored: a user id is kept only as a salted hash, the salt
+//! both understand. People are never stored: questions say nothing of who asked (migration 4
+//! forgot what older versions kept), and a vote keeps its voter only as a salted hash, the salt
 //! generated once and kept in the database itself. The schema grows by appending to
 //! [`MIGRATIONS`]; each database records which versions it has applied.
 
@@ -111,6 +112,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "when each auto-warn group was last warned",
         statements: &["ALTER TABLE autowarn_chats ADD COLUMN last_warned_at BIGINT"],
+    },
+    Migration {
+        version: 4,
+        name: "questions no longer say who asked",
+        statements: &["UPDATE questions SET user_hash = NULL"],
     },
 ];
 
