@@ -82,6 +82,8 @@ pub enum Command {
 
 /// Runs a parsed command line. Exit codes: 0 ok, 1 problems found, 2 could not run.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Every subcommand reads the same settings: `index` must find the DATA_DIR `run` uses.
+    load_dotenv()?;
     match cli.command {
         Command::Run => return run_bot(cli.knowledge),
         Command::DeleteWebhook => {

@@ -503,3 +503,27 @@ async fn fifos_devices_and_huge_files_are_problems_and_the_last_good_version_is_
     let checked = fanzha_bot::knowledge::load_folder(folder.path()).unwrap();
     assert_eq!(checked.problems.len(), 3);
 }
+
+#[test]
+fn every_subcommand_reads_the_env_file() {
+    let _serial = one_at_a_time();
+    let folder = Folder::new();
+    folder.article(STEADY, "蓝鲸护航行动", STEADY_BODY);
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data-from-env");
+    let env = format!(
+        "KNOWLEDGE_DIR={}\nDATA_DIR={}\n",
+        folder.path().display(),
+        data.display()
+    );
+    std::fs::write(work.path().join(".env"), env).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fanzha-bot"))
+        .current_dir(work.path())
+        .env_remove("KNOWLEDGE_DIR")
+        .env_remove("DATA_DIR")
+        .arg("index")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(data.join("index").is_dir(), "{output:?}");
+}
