@@ -2,6 +2,7 @@
 //! "🔎 更多" pages through the results by editing the message, 👍 / 👎 store a verdict.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use teloxide::ApiError;
 use teloxide::RequestError;
@@ -9,6 +10,7 @@ use teloxide::payloads::setters::*;
 use teloxide::types::{CallbackQuery, ParseMode};
 
 use crate::bot::api::{BotError, HandlerError, TelegramApi};
+use crate::bot::flood::{FloodVerdict, Sender};
 use crate::bot::replies;
 use crate::bot::send::{ReplyTarget, no_link_preview, send_html};
 use crate::bot::state::AppState;
@@ -56,11 +58,15 @@ async fn press<R: TelegramApi>(
     };
     match action {
         ButtonAction::Paragraph(paragraph) => {
-            let Some(context) = state.engine.load().paragraph_context(paragraph) else {
-                return Ok(Some(replies::PARAGRAPH_GONE));
-            };
             let Some(message) = query.regular_message() else {
                 return Ok(Some(replies::BUTTON_EXPIRED));
+            };
+            let sender = Sender::User(query.from.id.0);
+            if state.flood.check(message.chat.id, sender, Instant::now()) != FloodVerdict::Answer {
+                return Ok(Some(replies::FLOOD_NOTICE));
+            }
+            let Some(context) = state.engine.load().paragraph_context(paragraph) else {
+                return Ok(Some(replies::PARAGRAPH_GONE));
             };
             let target = ReplyTarget::to(message, true);
             send_html(bot, target, &paragraph_html(&context), None).await?;

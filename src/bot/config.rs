@@ -2,7 +2,7 @@
 //! server, where knowledge and data live, who the admins are, and how updates arrive.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use teloxide::update_listeners::webhooks;
@@ -62,8 +62,11 @@ impl fmt::Display for BotToken {
 pub struct Webhook {
     /// The public HTTPS URL Telegram posts to; its path is also the path the bot serves.
     pub url: String,
-    /// The local port the webhook server listens on (all interfaces); 0 lets the system pick a
-    /// free one, which the bot logs once it is bound.
+    /// The local address the webhook server listens on (`HOST`; all interfaces when unset):
+    /// `127.0.0.1` when the reverse proxy is on the same host keeps the port off the network.
+    pub host: IpAddr,
+    /// The local port the webhook server listens on; 0 lets the system pick a free one, which
+    /// the bot logs once it is bound.
     pub port: u16,
     /// The secret Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every update
     /// (`WEBHOOK_SECRET`). Unset: teloxide makes up a new one at each start, which is enough
@@ -76,6 +79,7 @@ impl fmt::Debug for Webhook {
         // The secret is what tells Telegram's posts from forgeries: show only whether it is set.
         f.debug_struct("Webhook")
             .field("url", &self.url)
+            .field("host", &self.host)
             .field("port", &self.port)
             .field("secret", &self.secret.as_ref().map(|_| "[redacted]"))
             .finish()
@@ -103,7 +107,7 @@ impl Webhook {
         let url = text
             .parse()
             .map_err(|err| invalid_url(format!("{text:?} is not a URL ({err})")))?;
-        let mut options = webhooks::Options::new(SocketAddr::from(([0, 0, 0, 0], self.port)), url);
+        let mut options = webhooks::Options::new(SocketAddr::new(self.host, self.port), url);
         if options.url.host_str().is_none_or(str::is_empty) {
             return Err(invalid_url(format!("{text:?} names no host")));
         }
@@ -205,11 +209,25 @@ impl BotConfig {
                         ),
                     })?,
                 };
+                let host = match var("HOST") {
+                    None => IpAddr::from([0, 0, 0, 0]),
+                    Some(host) => host.trim().parse().map_err(|_| ConfigError::Invalid {
+                        name: "HOST",
+                        problem: format!(
+                            "{host:?} is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every interface): the local address the webhook server listens on"
+                        ),
+                    })?,
+                };
                 let secret = var("WEBHOOK_SECRET").map(|secret| secret.trim().to_string());
                 if let Some(secret) = &secret {
                     check_webhook_secret(secret)?;
                 }
-                let webhook = Webhook { url, port, secret };
+                let webhook = Webhook {
+                    url,
+                    host,
+                    port,
+                    secret,
+                };
                 // Checked now, so a bad URL is reported before anything is loaded.
                 webhook.options().map(drop)?;
                 Some(webhook)
@@ -328,6 +346,18 @@ mod tests {
         let generated = webhook_config(&[("WEBHOOK_URL", "https://bot.example.org")]).unwrap();
         let options = generated.webhook.unwrap().options().unwrap();
         assert_eq!(options.address.port(), DEFAULT_WEBHOOK_PORT);
+        let local = webhook_config(&[
+            ("WEBHOOK_URL", "https://bot.example.org"),
+            ("HOST", " 127.0.0.1 "),
+        ])
+        .unwrap();
+        let options = local.webhook.unwrap().options().unwrap();
+        assert_eq!(options.address, SocketAddr::from(([127, 0, 0, 1], 8443)));
+        let wrong = webhook_config(&[
+            ("WEBHOOK_URL", "https://bot.example.org"),
+            ("HOST", "localhost"),
+        ]);
+        assert!(wrong.unwrap_err().to_string().starts_with("HOST: "));
         assert_eq!(options.path, "/");
         assert!(options.secret_token.is_none(), "left to teloxide");
     }

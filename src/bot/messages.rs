@@ -13,7 +13,7 @@ use teloxide::utils::command::{BotCommands, ParseError};
 
 use crate::bot::api::{BotError, HandlerError, TelegramApi};
 use crate::bot::commands::Command;
-use crate::bot::flood::FloodVerdict;
+use crate::bot::flood::{FloodVerdict, Sender};
 use crate::bot::permissions::is_maintainer;
 use crate::bot::send::{ReplyTarget, apologise_on_error, send_html, send_text};
 use crate::bot::state::AppState;
@@ -41,6 +41,14 @@ pub enum Incoming {
     UnknownCommand,
     /// Not for the bot.
     Ignore,
+}
+
+impl Incoming {
+    /// Whether the bot replies to it (so it counts against the flood guard's budgets). Group
+    /// chatter is answered only by auto-warn, which has its own cooldown.
+    pub fn is_for_the_bot(&self) -> bool {
+        !matches!(self, Incoming::Ignore | Incoming::GroupChatter(_))
+    }
 }
 
 /// Classifies a message. Pure: no I/O, so every rule is cheap to test.
@@ -148,20 +156,39 @@ pub async fn on_message<R: TelegramApi>(
     me: Me,
     state: Arc<AppState>,
 ) -> Result<(), HandlerError> {
-    let result = handle_message(&bot, &message, &me, &state).await;
-    let target = ReplyTarget::answering(&message);
+    let incoming = classify(&message, &me);
+    let for_the_bot = incoming.is_for_the_bot();
+    let result = handle_message(&bot, &message, incoming, &state).await;
     let context = || format!("message {} in chat {}", message.id, message.chat.id);
+    if !for_the_bot {
+        // Auto-warn looking at group talk: no one asked, so no one hears an apology.
+        return result.map_err(|source| HandlerError {
+            context: context(),
+            source,
+        });
+    }
+    let target = ReplyTarget::answering(&message);
     apologise_on_error(&bot, target, context, result).await
 }
 
 async fn handle_message<R: TelegramApi>(
     bot: &R,
     message: &Message,
-    me: &Me,
+    incoming: Incoming,
     state: &AppState,
 ) -> Result<(), BotError> {
     let target = ReplyTarget::answering(message);
-    match classify(message, me) {
+    if incoming.is_for_the_bot() {
+        match state
+            .flood
+            .check(message.chat.id, Sender::of(message), Instant::now())
+        {
+            FloodVerdict::Answer => {}
+            FloodVerdict::Notify => return send_text(bot, target, replies::FLOOD_NOTICE).await,
+            FloodVerdict::Ignore => return Ok(()),
+        }
+    }
+    match incoming {
         Incoming::Ignore => Ok(()),
         Incoming::Question(question) => answer_question(bot, message, state, &question).await,
         Incoming::Command(command) => run_command(bot, message, state, command).await,
@@ -175,7 +202,7 @@ async fn handle_message<R: TelegramApi>(
     }
 }
 
-/// Answers a question: the best result with its keyboard, after the flood guard agrees.
+/// Answers a question: the best result with its keyboard.
 async fn answer_question<R: TelegramApi>(
     bot: &R,
     message: &Message,
@@ -183,14 +210,6 @@ async fn answer_question<R: TelegramApi>(
     question: &str,
 ) -> Result<(), BotError> {
     let target = ReplyTarget::answering(message);
-    let user = message.from.as_ref().map(|user| user.id.0);
-    // Anonymous group admins and channels have no user: the chat stands in for them.
-    let asker = user.unwrap_or(message.chat.id.0.unsigned_abs());
-    match state.flood.check(asker, Instant::now()) {
-        FloodVerdict::Answer => {}
-        FloodVerdict::Notify => return send_text(bot, target, replies::FLOOD_NOTICE).await,
-        FloodVerdict::Ignore => return Ok(()),
-    }
     let question = clip_question(question).to_string();
     let answer = state.engine.load().answer(&question);
     let page = answer_page(&answer, 0);
@@ -198,18 +217,24 @@ async fn answer_question<R: TelegramApi>(
         id: new_question_id(),
         text: question,
         chat_type: chat_type(message),
-        user,
         answered: answer.answered,
         asked_at: Utc::now(),
     };
-    // A database hiccup must not cost the asker the answer: log it and answer anyway.
-    if let Err(err) = state.database.record_question(&asked).await {
-        tracing::warn!(chat = %message.chat.id, "question not stored: {err}");
-    }
     let keyboard = answer_keyboard(asked.id, &page);
     send_html(bot, target, &page.html, Some(keyboard)).await?;
+    // Answered first: a slow or dead database costs the report a line, never the asker the
+    // answer. Awaited (briefly) so a press of the answer's buttons, handled after this in the
+    // chat's order, finds the question.
+    match tokio::time::timeout(RECORD_LIMIT, state.database.record_question(&asked)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => tracing::warn!("question not stored: {err}"),
+        Err(_) => tracing::warn!("question not stored: the database took over {RECORD_LIMIT:?}"),
+    }
     Ok(())
 }
+
+/// How long an answered question may take to be stored before it is given up on.
+pub const RECORD_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn chat_type(message: &Message) -> &'static str {
     if message.chat.is_private() {
@@ -242,6 +267,10 @@ async fn run_command<R: TelegramApi>(
         }
         Command::Start(_) | Command::Help => help_html(state),
         Command::About => about_html(state),
+        // The report quotes what people asked: not for a group's eyes.
+        Command::Report if !message.chat.is_private() => {
+            return send_text(bot, target, replies::REPORT_PRIVATE_ONLY).await;
+        }
         Command::Report => {
             let report = state.database.report(10).await?;
             format!("<pre>{}</pre>", escape_html(&report.to_string()))
@@ -274,15 +303,25 @@ pub fn help_html(state: &AppState) -> String {
     html
 }
 
-/// `/about`: the articles the answers come from, with their dates.
+/// How many articles `/about` lists: the newest (the total follows them).
+pub const ABOUT_ARTICLES: usize = 10;
+
+/// `/about`: the newest articles the answers come from, with their dates, and the totals. One
+/// short message however large the knowledge (it is anyone's to repeat).
 pub fn about_html(state: &AppState) -> String {
     let engine = state.engine.load();
+    let mut articles: Vec<_> = engine.articles().collect();
+    // Newest first; undated last.
+    articles.sort_by_key(|article| std::cmp::Reverse(article.date));
     let mut html = String::from(replies::ABOUT_HEADING);
-    for document in engine.articles() {
+    for document in articles.iter().take(ABOUT_ARTICLES) {
         html.push_str(&format!("\n· 《{}》", escape_html(&document.title)));
         if let Some(date) = document.date {
             html.push_str(&format!(" {}", date.format("%Y-%m-%d")));
         }
+    }
+    if articles.len() > ABOUT_ARTICLES {
+        html.push_str("\n· …");
     }
     let stats = engine.stats();
     html.push_str(&format!(
@@ -296,10 +335,15 @@ pub fn about_html(state: &AppState) -> String {
 pub async fn on_my_chat_member<R: TelegramApi>(
     bot: R,
     update: ChatMemberUpdated,
+    state: Arc<AppState>,
 ) -> Result<(), HandlerError> {
     let joined = !update.old_chat_member.is_present() && update.new_chat_member.is_present();
     let group = update.chat.is_group() || update.chat.is_supergroup();
-    if !(joined && group) {
+    let sender = Sender::User(update.from.id.0);
+    // Added and removed over and over, the bot introduces itself within the chat's budget only.
+    if !(joined && group)
+        || state.flood.check(update.chat.id, sender, Instant::now()) != FloodVerdict::Answer
+    {
         return Ok(());
     }
     let target = ReplyTarget {

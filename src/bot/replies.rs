@@ -38,6 +38,9 @@ pub const APOLOGY: &str = "抱歉，出了点问题，请稍后再试。";
 /// `/about` heading.
 pub const ABOUT_HEADING: &str = "📚 我的知识来源：";
 
+/// `/report` in a group.
+pub const REPORT_PRIVATE_ONLY: &str = "/report 只在私聊里发送（报告里有大家问过的问题）。";
+
 /// A non-admin used an admin command.
 pub const ADMIN_ONLY: &str = "这个命令只对维护者开放。";
 

@@ -162,18 +162,28 @@ impl WebhookServer {
     }
 
     /// Registers the webhook with Telegram (`setWebhook`, with the secret Telegram must send
-    /// back), serves it to `dispatcher` until `signalled`, then deregisters it (`deleteWebhook`)
-    /// and lets the server finish the requests it has.
+    /// back), serves it to `dispatcher` until `signalled`, and lets the server finish the
+    /// requests it has. The webhook stays registered: replicas behind one URL (and the old
+    /// replica of a rolling deploy) stop one by one without taking the bot offline;
+    /// `fanzha-bot delete-webhook` removes it on purpose.
     async fn receive(
         self,
         bot: Throttle<Bot>,
         dispatcher: &mut Dispatcher<Throttle<Bot>, HandlerError, DefaultKey>,
         signalled: tokio::task::JoinHandle<()>,
     ) -> Result<(), RunError> {
-        let port = self.options.address.port();
-        let (updates, stopped, router) = webhooks::axum_to_router(bot, self.options)
-            .await
-            .map_err(RunError::Telegram)?;
+        let mut options = self.options;
+        let port = options.address.port();
+        let secret = options.get_or_gen_secret_token().to_owned();
+        let mut register = bot
+            .set_webhook(options.url.clone())
+            .secret_token(secret)
+            .drop_pending_updates(options.drop_pending_updates);
+        if let Some(max) = options.max_connections {
+            register = register.max_connections(max);
+        }
+        register.await.map_err(RunError::Telegram)?;
+        let (updates, stopped, router) = webhooks::axum_no_setup(options);
         // The server owns the route that feeds `updates`: the dispatcher's stream ends, and
         // `dispatch_with_listener` returns, once the server has shut down after `stopped`.
         let server = tokio::spawn(
@@ -247,6 +257,17 @@ async fn dispatch_until_signal<L>(
             LoggingErrorHandler::with_custom_text(listener_error_text),
         )
         .await;
+}
+
+/// `fanzha-bot delete-webhook`: removes the webhook (`deleteWebhook`), for going back to long
+/// polling or retiring the bot; a plain stop never does.
+pub async fn delete_webhook(config: &BotConfig) -> Result<(), RunError> {
+    let bot = telegram_client(config)?;
+    bot.delete_webhook().await.map_err(|err| match err {
+        RequestError::Api(teloxide::ApiError::InvalidToken) => RunError::Unauthorized(err),
+        err => RunError::Telegram(err),
+    })?;
+    Ok(())
 }
 
 /// Ctrl-C, or SIGTERM (how containers and systemd stop a service).

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use teloxide::types::{ChatId, Message, ThreadId};
+use teloxide::{ApiError, RequestError};
 
 use crate::bot::api::{BotError, TelegramApi};
 use crate::bot::clock::{china_time, minute_of_day_of, parse_time_of_day};
@@ -117,8 +118,8 @@ fn card_of_the_day(cards: &[TipCard], day: chrono::NaiveDate) -> Option<&TipCard
 }
 
 /// Delivers today's card to every subscription that is due at `now` and has not had it yet.
-/// Returns how many cards were sent. A chat that cannot be reached (the bot was removed) is
-/// logged and skipped; it stays subscribed until someone unsubscribes.
+/// Returns how many cards were sent. A chat that blocked or removed the bot is unsubscribed; a
+/// card that failed otherwise (a timeout, Telegram's hiccup) is given back, to be tried again.
 pub async fn deliver_due<R: TelegramApi>(
     bot: &R,
     state: &AppState,
@@ -153,10 +154,37 @@ pub async fn deliver_due<R: TelegramApi>(
         };
         match send_html(bot, target, &html, None).await {
             Ok(_) => sent += 1,
-            Err(err) => tracing::warn!(chat = subscription.chat, "daily card not delivered: {err}"),
+            Err(BotError::Telegram(RequestError::Api(err))) if gone_for_good(&err) => {
+                // Blocked, removed, or the chat is gone: no card will ever arrive there.
+                tracing::debug!(chat = subscription.chat, "unsubscribed: {err}");
+                tracing::info!("a chat that blocked or removed the bot was unsubscribed");
+                state.database.unsubscribe(subscription.chat).await?;
+            }
+            Err(err) => {
+                tracing::warn!("a daily card was not delivered; it is tried again: {err}");
+                state
+                    .database
+                    .release_delivery(subscription.chat, today, subscription.last_delivered)
+                    .await?;
+            }
         }
     }
     Ok(sent)
+}
+
+/// Whether Telegram says the bot can never post in the chat again.
+fn gone_for_good(err: &ApiError) -> bool {
+    matches!(
+        err,
+        ApiError::BotBlocked
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::BotKickedFromChannel
+            | ApiError::ChatNotFound
+            | ApiError::GroupDeactivated
+            | ApiError::UserDeactivated
+            | ApiError::CantInitiateConversation
+    )
 }
 
 /// The scheduler: every minute, [`deliver_due`] for the current time. Runs until aborted.

@@ -75,6 +75,8 @@ pub enum Command {
     },
     /// Run the Telegram bot (configuration from the environment and .env; see .env.example).
     Run,
+    /// Remove the bot's webhook at Telegram (stopping `run` never does: replicas share it).
+    DeleteWebhook,
     /// Print the maintainers' report: most asked, unanswered and down-voted questions.
     Feedback {
         /// How many questions to list per section.
@@ -85,8 +87,18 @@ pub enum Command {
 
 /// Runs a parsed command line. Exit codes: 0 ok, 1 problems found, 2 could not run.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Every subcommand reads the same settings: `index` must find the DATA_DIR `run` uses.
+    load_dotenv()?;
     match cli.command {
         Command::Run => return run_bot(cli.knowledge),
+        Command::DeleteWebhook => {
+            let config = bot_environment(cli.knowledge)?;
+            tokio_runtime()?.block_on(crate::bot::run::delete_webhook(&config))?;
+            println!(
+                "webhook removed: the bot receives updates only once `run` sets one again or polls"
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         Command::Feedback { limit } => return feedback(limit),
         _ => {}
     }
@@ -116,7 +128,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index { data_dir } => check(&knowledge, Some(&config::data_dir(data_dir))),
         Command::Eval { file } => eval(&knowledge, &file),
         Command::Scan { json, text } => scan(&knowledge, json, &text.join(" ")),
-        Command::Run | Command::Feedback { .. } => unreachable!("handled above"),
+        Command::Run | Command::DeleteWebhook | Command::Feedback { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 

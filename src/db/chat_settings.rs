@@ -128,6 +128,25 @@ impl Database {
         .await?;
         Ok(claimed.rows_affected() == 1)
     }
+
+    /// Gives back a claim whose card could not be sent (a transient failure): the chat's
+    /// delivery goes back to `previous`, so the next round tries again.
+    pub async fn release_delivery(
+        &self,
+        chat: i64,
+        today: NaiveDate,
+        previous: Option<NaiveDate>,
+    ) -> Result<(), DatabaseError> {
+        sqlx::query(
+            "UPDATE tip_subscriptions SET last_delivered = $1 WHERE chat_id = $2 AND last_delivered = $3",
+        )
+        .bind(previous.map(|day| day.to_string()))
+        .bind(chat)
+        .bind(today.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }
 
 /// A chat's daily warning card.
@@ -158,11 +177,17 @@ fn subscription_from_row(row: &sqlx::any::AnyRow) -> Result<TipSubscription, sql
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::tests::temp_database;
+    use crate::db::tests::{TestStore, test_stores};
 
     #[tokio::test]
     async fn autowarn_is_off_by_default_and_toggles() {
-        let (_dir, store) = temp_database().await;
+        for backend in test_stores("autowarn_is_off_by_default_and_toggles").await {
+            autowarn_is_off_by_default_and_toggles_on(backend).await;
+        }
+    }
+
+    async fn autowarn_is_off_by_default_and_toggles_on(backend: TestStore) {
+        let store = backend.open().await;
         assert!(!store.autowarn_enabled(-5).await.unwrap());
         store.set_autowarn(-5, true).await.unwrap();
         store.set_autowarn(-5, true).await.unwrap();
@@ -174,7 +199,15 @@ mod tests {
 
     #[tokio::test]
     async fn autowarn_is_claimed_once_per_cooldown_and_survives_reopening() {
-        let (dir, store) = temp_database().await;
+        for backend in
+            test_stores("autowarn_is_claimed_once_per_cooldown_and_survives_reopening").await
+        {
+            autowarn_is_claimed_once_per_cooldown_and_survives_reopening_on(backend).await;
+        }
+    }
+
+    async fn autowarn_is_claimed_once_per_cooldown_and_survives_reopening_on(backend: TestStore) {
+        let store = backend.open().await;
         let cooldown = std::time::Duration::from_secs(300);
         let start = Utc::now();
         let later = |secs| start + chrono::TimeDelta::seconds(secs);
@@ -197,9 +230,7 @@ mod tests {
         );
         store.close().await;
 
-        let store = Database::open(&dir.path().join("data"), None)
-            .await
-            .unwrap();
+        let store = backend.open().await;
         assert!(
             !store
                 .claim_autowarn(-7, later(299), cooldown)
@@ -217,7 +248,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_subscription_is_due_once_a_day_and_survives_reopening() {
-        let (dir, store) = temp_database().await;
+        for backend in test_stores("a_subscription_is_due_once_a_day_and_survives_reopening").await
+        {
+            a_subscription_is_due_once_a_day_and_survives_reopening_on(backend).await;
+        }
+    }
+
+    async fn a_subscription_is_due_once_a_day_and_survives_reopening_on(backend: TestStore) {
+        let store = backend.open().await;
         let day: NaiveDate = "2026-11-27".parse().unwrap();
         let subscription = TipSubscription {
             chat: -9,
@@ -251,9 +289,7 @@ mod tests {
         );
         store.close().await;
 
-        let reopened = Database::open(&dir.path().join("data"), None)
-            .await
-            .unwrap();
+        let reopened = backend.open().await;
         let kept = reopened.subscription(-9).await.unwrap().unwrap();
         assert_eq!(kept.last_delivered, Some(day));
         let next_day = day.succ_opt().unwrap();

@@ -5,23 +5,39 @@
 //!
 //! Runs on SQLite (a file under `DATA_DIR`, the default) or PostgreSQL (`DATABASE_URL`, so bot
 //! replicas can share one database) through sqlx's `Any` driver, with runtime queries in the SQL
-//! both understand. People are never stored: a user id is kept only as a salted hash, the salt
+//! both understand. People are never stored: questions say nothing of who asked (migration 4
+//! forgot what older versions kept), and a vote keeps its voter only as a salted hash, the salt
 //! generated once and kept in the database itself. The schema grows by appending to
 //! [`MIGRATIONS`]; each database records which versions it has applied.
 
 pub mod chat_settings;
 pub mod feedback;
 
+#[doc(hidden)]
+pub mod testing;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Row};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Row};
 
 /// The SQLite file the bot keeps under `DATA_DIR`.
 pub const SQLITE_FILE: &str = "fanzha-bot.sqlite3";
+
+/// How long a query waits for a free connection before it fails (sqlx waits 30 s by default).
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long one statement may run on PostgreSQL before the server cancels it.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The PostgreSQL advisory lock held while migrating ("fanzha" in ASCII), so replicas started
+/// together on an empty database migrate one after the other.
+const MIGRATION_LOCK: i64 = 0x6661_6e7a_6861;
 
 /// Why the database could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -97,6 +113,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "when each auto-warn group was last warned",
         statements: &["ALTER TABLE autowarn_chats ADD COLUMN last_warned_at BIGINT"],
     },
+    Migration {
+        version: 4,
+        name: "questions no longer say who asked",
+        statements: &["UPDATE questions SET user_hash = NULL"],
+    },
 ];
 
 /// The database, shared by all handlers (the pool is internally reference-counted).
@@ -122,17 +143,25 @@ impl Database {
         match database_url {
             Some(url) => Database::open_url(url).await,
             None => {
-                std::fs::create_dir_all(data_dir).map_err(|source| DatabaseError::DataDir {
+                let data_dir_error = |source| DatabaseError::DataDir {
                     path: data_dir.to_path_buf(),
                     source,
-                })?;
-                let file = std::path::absolute(data_dir.join(SQLITE_FILE)).map_err(|source| {
-                    DatabaseError::DataDir {
-                        path: data_dir.to_path_buf(),
-                        source,
-                    }
-                })?;
-                Database::open_url(&format!("sqlite://{}?mode=rwc", file.display())).await
+                };
+                std::fs::create_dir_all(data_dir).map_err(data_dir_error)?;
+                let file =
+                    std::path::absolute(data_dir.join(SQLITE_FILE)).map_err(data_dir_error)?;
+                // The driver decodes `%xx` in the file name it is given back.
+                if file.as_os_str().as_encoded_bytes().contains(&b'%') {
+                    return Err(data_dir_error(std::io::Error::other(
+                        "a `%` in the path cannot be opened by the SQLite driver: choose a DATA_DIR without one",
+                    )));
+                }
+                // The connect options encode the file name (a `#` or `?` in DATA_DIR is part
+                // of it, not the start of the URL's fragment or query).
+                let options = SqliteConnectOptions::new()
+                    .filename(&file)
+                    .create_if_missing(true);
+                Database::open_url(options.to_url_lossy().as_str()).await
             }
         }
     }
@@ -145,12 +174,26 @@ impl Database {
         } else {
             "SQLite"
         };
+        let postgres = backend == "PostgreSQL";
+        let open_error = |source| DatabaseError::Open { backend, source };
+        migrate(url, postgres).await?;
         let pool = AnyPoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if postgres {
+                        let timeout = STATEMENT_TIMEOUT.as_millis();
+                        connection
+                            .execute(format!("SET statement_timeout = {timeout}").as_str())
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await
-            .map_err(|source| DatabaseError::Open { backend, source })?;
-        migrate(&pool).await?;
+            .map_err(open_error)?;
         let salt = load_or_create_salt(&pool).await?;
         Ok(Database { pool, salt })
     }
@@ -170,14 +213,59 @@ impl Database {
     }
 }
 
-async fn migrate(pool: &AnyPool) -> Result<(), DatabaseError> {
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
-    )
-    .execute(pool)
-    .await?;
+/// Brings the schema up to date on a connection of its own, holding the database's write lock
+/// throughout: PostgreSQL's advisory lock [`MIGRATION_LOCK`], SQLite's `BEGIN IMMEDIATE`. Two
+/// processes started together then migrate one after the other, and the second finds nothing
+/// left to do.
+async fn migrate(url: &str, postgres: bool) -> Result<(), DatabaseError> {
+    let backend = if postgres { "PostgreSQL" } else { "SQLite" };
+    let mut connection = AnyConnection::connect(url)
+        .await
+        .map_err(|source| DatabaseError::Open { backend, source })?;
+    let migrated = if postgres {
+        // `pg_advisory_lock` returns `void`, which the `Any` driver cannot read: select a row.
+        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_lock($1)) AS locked")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut connection)
+            .await?;
+        let migrated = apply_migrations(&mut connection, true).await;
+        // After a failure the session may be unusable; closing it releases the lock anyway.
+        let unlocked = sqlx::query("SELECT 1 FROM (SELECT pg_advisory_unlock($1)) AS unlocked")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut connection)
+            .await;
+        migrated.and(unlocked.map(drop).map_err(Into::into))
+    } else {
+        connection.execute("BEGIN IMMEDIATE").await?;
+        match apply_migrations(&mut connection, false).await {
+            Ok(()) => connection
+                .execute("COMMIT")
+                .await
+                .map(drop)
+                .map_err(Into::into),
+            Err(err) => {
+                let _ = connection.execute("ROLLBACK").await;
+                Err(err)
+            }
+        }
+    };
+    let _ = connection.close().await;
+    migrated
+}
+
+/// Applies the migrations `connection`'s database lacks; each in a transaction of its own when
+/// `per_migration_transactions` (else the caller's transaction holds them all).
+async fn apply_migrations(
+    connection: &mut AnyConnection,
+    per_migration_transactions: bool,
+) -> Result<(), DatabaseError> {
+    connection
+        .execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .await?;
     let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
-        .fetch_all(pool)
+        .fetch_all(&mut *connection)
         .await?
         .iter()
         .map(|row| row.try_get(0))
@@ -191,20 +279,21 @@ async fn migrate(pool: &AnyPool) -> Result<(), DatabaseError> {
             name: migration.name,
             source,
         };
-        let mut transaction = pool.begin().await.map_err(failed)?;
+        if per_migration_transactions {
+            connection.execute("BEGIN").await.map_err(failed)?;
+        }
         for statement in migration.statements {
-            sqlx::query(statement)
-                .execute(&mut *transaction)
-                .await
-                .map_err(failed)?;
+            connection.execute(*statement).await.map_err(failed)?;
         }
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(migration.version)
             .bind(Utc::now().timestamp())
-            .execute(&mut *transaction)
+            .execute(&mut *connection)
             .await
             .map_err(failed)?;
-        transaction.commit().await.map_err(failed)?;
+        if per_migration_transactions {
+            connection.execute("COMMIT").await.map_err(failed)?;
+        }
     }
     Ok(())
 }
@@ -230,29 +319,87 @@ async fn load_or_create_salt(pool: &AnyPool) -> Result<String, DatabaseError> {
 pub(crate) mod tests {
     use super::*;
 
-    /// A database in a new temporary folder (removed when the folder handle drops).
-    pub(crate) async fn temp_database() -> (tempfile::TempDir, Database) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Database::open(&dir.path().join("data"), None)
-            .await
-            .unwrap();
-        (dir, store)
+    /// A store to run a test on: SQLite in a temporary folder, or a scratch PostgreSQL database.
+    pub(crate) struct TestStore {
+        dir: tempfile::TempDir,
+        url: Option<String>,
+    }
+
+    impl TestStore {
+        /// Opens (or reopens) the store.
+        pub(crate) async fn open(&self) -> Database {
+            match &self.url {
+                Some(url) => Database::open_url(url).await.unwrap(),
+                None => Database::open(&self.dir.path().join("data"), None)
+                    .await
+                    .unwrap(),
+            }
+        }
+    }
+
+    /// The stores `test` runs on: SQLite, and PostgreSQL when `DATABASE_URL` names a server.
+    pub(crate) async fn test_stores(test: &str) -> Vec<TestStore> {
+        let mut stores = vec![TestStore {
+            dir: tempfile::tempdir().unwrap(),
+            url: None,
+        }];
+        if let Some(url) = testing::scratch_postgres(test).await {
+            stores.push(TestStore {
+                dir: tempfile::tempdir().unwrap(),
+                url: Some(url),
+            });
+        }
+        stores
     }
 
     #[tokio::test]
     async fn reopening_keeps_salt_and_does_not_migrate_twice() {
-        let (dir, store) = temp_database().await;
-        let hash = store.user_hash(42);
-        assert_ne!(hash, store.user_hash(43));
-        // A salted digest, not the id itself (a hex digest may contain "42" by chance).
+        for backend in test_stores("reopening_keeps_salt").await {
+            let store = backend.open().await;
+            let hash = store.user_hash(42);
+            assert_ne!(hash, store.user_hash(43));
+            // A salted digest, not the id itself (a hex digest may contain "42" by chance).
+            assert!(
+                hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+                "{hash}"
+            );
+            store.close().await;
+            assert_eq!(backend.open().await.user_hash(42), hash);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn replicas_started_together_on_an_empty_database_both_migrate() {
+        for _ in 0..3 {
+            for backend in test_stores("replicas_started_together").await {
+                let opened = tokio::join!(
+                    backend.open(),
+                    backend.open(),
+                    backend.open(),
+                    backend.open()
+                );
+                let salts = [&opened.0, &opened.1, &opened.2, &opened.3].map(|db| db.user_hash(1));
+                assert!(salts.iter().all(|salt| *salt == salts[0]));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_data_dir_with_hash_and_question_mark_opens_the_file_inside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("a#b?c");
+        Database::open(&data, None).await.unwrap().close().await;
         assert!(
-            hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()),
-            "{hash}"
+            data.join(SQLITE_FILE).is_file(),
+            "{:?}",
+            std::fs::read_dir(dir.path())
         );
-        store.close().await;
-        let reopened = Database::open(&dir.path().join("data"), None)
-            .await
-            .unwrap();
-        assert_eq!(reopened.user_hash(42), hash);
+        let percent = Database::open(&dir.path().join("50%"), None).await;
+        assert!(
+            percent
+                .unwrap_err()
+                .to_string()
+                .contains("choose a DATA_DIR without"),
+        );
     }
 }

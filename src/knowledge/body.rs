@@ -20,12 +20,21 @@ pub struct Body {
 
 /// Decodes a body. `first_line` is the 1-based line of the file the body starts on.
 pub fn parse(body: &str, first_line: usize) -> Body {
-    let blocks = if looks_like_html(body) {
+    let (blocks, too_deep) = if looks_like_html(body) {
         html_blocks(body)
     } else {
-        markdown_blocks(body)
+        (markdown_blocks(body), false)
     };
-    assemble(blocks, body, first_line)
+    let mut decoded = assemble(blocks, body, first_line);
+    if too_deep {
+        decoded.warnings.push(FileProblem::new(
+            first_line,
+            format!(
+                "HTML nested deeper than {MAX_HTML_DEPTH} elements: the deeper part is left out; flatten the page"
+            ),
+        ));
+    }
+    decoded
 }
 
 /// What one block of the body is, before headings and captions are resolved.
@@ -85,12 +94,67 @@ const SKIPPED_TAGS: &[&str] = &[
     "script", "style", "noscript", "template", "head", "iframe", "svg",
 ];
 
-fn html_blocks(body: &str) -> Vec<Block> {
-    let document = Html::parse_fragment(body);
+/// How deep HTML elements are followed; deeper ones are skipped, with a warning. Real pages nest
+/// a few dozen deep.
+pub const MAX_HTML_DEPTH: usize = 512;
+
+fn html_blocks(body: &str) -> (Vec<Block>, bool) {
+    // The parser's time grows with the square of the nesting: a page nested beyond the cap is
+    // parsed only up to where it goes too deep.
+    let (parsed, cut) = match too_deep_at(body) {
+        Some(at) => (&body[..at], true),
+        None => (body, false),
+    };
+    let document = Html::parse_fragment(parsed);
     let mut walker = HtmlWalker::default();
     walker.walk(document.root_element());
     walker.flush();
-    walker.blocks
+    (walker.blocks, cut || walker.too_deep)
+}
+
+/// Elements that never hold others, or whose end tag may be left out: not counted as nesting.
+const UNCOUNTED_TAGS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead",
+    "tbody", "tfoot", "colgroup", "rb", "rt", "rp",
+];
+
+/// Where `html`'s elements first nest deeper than [`MAX_HTML_DEPTH`] (counting start and end
+/// tags in one pass), if they do.
+fn too_deep_at(html: &str) -> Option<usize> {
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    for at in memchr::memchr_iter(b'<', bytes) {
+        let rest = &bytes[at + 1..];
+        let (closing, name_start) = match rest.first() {
+            Some(b'/') => (true, &rest[1..]),
+            Some(c) if c.is_ascii_alphabetic() => (false, rest),
+            _ => continue,
+        };
+        let name_len = name_start
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        let name = std::str::from_utf8(&name_start[..name_len])
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if name.is_empty() || UNCOUNTED_TAGS.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let tag_end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
+        if rest[..tag_end].ends_with(b"/") {
+            continue;
+        }
+        depth += 1;
+        if depth > MAX_HTML_DEPTH {
+            return Some(at);
+        }
+    }
+    None
 }
 
 #[derive(Default)]
@@ -101,11 +165,30 @@ struct HtmlWalker {
     bold_only: Option<bool>,
     centered: bool,
     saw_image: bool,
+    /// Whether elements deeper than [`MAX_HTML_DEPTH`] were skipped.
+    too_deep: bool,
+}
+
+/// One step of the walk: a node to visit (at its depth), or the end of a block element.
+enum Step<N> {
+    Visit(N, usize),
+    EndBlock,
 }
 
 impl HtmlWalker {
-    fn walk(&mut self, element: ElementRef<'_>) {
-        for child in element.children() {
+    /// Walks `root`'s children in document order, with a stack of its own (a page nested
+    /// 100,000 deep must not overflow the thread's).
+    fn walk(&mut self, root: ElementRef<'_>) {
+        let mut steps: Vec<Step<_>> = root.children().rev().map(|c| Step::Visit(c, 1)).collect();
+        while let Some(step) = steps.pop() {
+            let (child, depth) = match step {
+                Step::Visit(child, depth) => (child, depth),
+                Step::EndBlock => {
+                    self.flush();
+                    self.centered = false;
+                    continue;
+                }
+            };
             match child.value() {
                 Node::Text(text) => self.push_text(text, false),
                 Node::Element(el) => {
@@ -116,6 +199,11 @@ impl HtmlWalker {
                     if SKIPPED_TAGS.contains(&name) {
                         continue;
                     }
+                    if depth > MAX_HTML_DEPTH {
+                        self.too_deep = true;
+                        continue;
+                    }
+                    let children = child.children().rev().map(|c| Step::Visit(c, depth + 1));
                     match name {
                         "br" => self.flush(),
                         "img" => {
@@ -152,13 +240,13 @@ impl HtmlWalker {
                                         top_level: level == 1,
                                     });
                                 }
+                                self.centered = false;
                             } else {
-                                self.walk(child_el);
-                                self.flush();
+                                steps.push(Step::EndBlock);
+                                steps.extend(children);
                             }
-                            self.centered = false;
                         }
-                        _ => self.walk(child_el),
+                        _ => steps.extend(children),
                     }
                 }
                 _ => {}
@@ -371,32 +459,45 @@ fn is_caption_like(text: &str) -> bool {
 }
 
 /// Finds the line a paragraph starts on by looking for its opening characters in the raw body.
+/// Linear in the body: lines are counted only over the stretch just passed, and an opening is
+/// looked for only within [`LOCATOR_WINDOW`] bytes of the previous one.
 struct LineLocator<'a> {
     body: &'a str,
     offset: usize,
-    first_line: usize,
+    /// The line `offset` is on.
+    line: usize,
 }
+
+/// How far ahead of the previous paragraph the next one's opening is looked for.
+const LOCATOR_WINDOW: usize = 64 * 1024;
 
 impl<'a> LineLocator<'a> {
     fn new(body: &'a str, first_line: usize) -> Self {
         Self {
             body,
             offset: 0,
-            first_line,
+            line: first_line,
         }
     }
 
     fn advance(&mut self, text: &str) -> usize {
+        let mut window_end = (self.offset + LOCATOR_WINDOW).min(self.body.len());
+        while !self.body.is_char_boundary(window_end) {
+            window_end += 1;
+        }
+        let window = &self.body[self.offset..window_end];
         // The cleaned text may differ from the source (entities, line breaks), so try shorter
         // openings until one is found.
         for length in [6, 3, 1] {
             let probe: String = text.chars().take(length).collect();
-            if let Some(found) = self.body[self.offset..].find(&probe) {
-                self.offset += found;
-                break;
+            if let Some(found) = window.find(&probe) {
+                self.line += memchr::memchr_iter(b'\n', &window.as_bytes()[..found]).count();
+                // Past the opening found, so the next paragraph is not found in this one.
+                self.offset += found + probe.len();
+                return self.line;
             }
         }
-        self.first_line + self.body[..self.offset].matches('\n').count()
+        self.line
     }
 }
 
@@ -470,5 +571,37 @@ mod tests {
     fn nested_inline_tags_keep_their_text() {
         let body = parse("<p>拦截<a href=x>涉诈<em>电话</em></a>19.5亿次。</p>", 1);
         assert_eq!(body.paragraphs[0].text, "拦截涉诈电话19.5亿次。");
+    }
+
+    #[test]
+    fn html_nested_100000_deep_is_walked_without_overflowing_the_stack() {
+        let depth = 100_000;
+        let html = format!(
+            "<div><p>浅处的正文。</p>{}<p>深处的正文。</p>{}</div>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        );
+        // A thread with a small stack, as the bot's reload runs on.
+        let body = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || parse(&html, 1))
+            .unwrap()
+            .join()
+            .unwrap();
+        let texts: Vec<_> = body.paragraphs.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(texts, ["浅处的正文。"]);
+        assert!(body.warnings[0].message.contains("nested deeper than"));
+    }
+
+    #[test]
+    fn line_numbers_of_200000_paragraphs_are_found_in_linear_time() {
+        let count = 200_000;
+        let markdown: String = (0..count).map(|i| format!("第{i}段。\n\n")).collect();
+        let started = std::time::Instant::now();
+        let body = parse(&markdown, 1);
+        let took = started.elapsed();
+        assert_eq!(body.paragraphs.len(), count);
+        assert_eq!(body.paragraphs[count - 1].line, 2 * count - 1);
+        assert!(took < std::time::Duration::from_secs(20), "{took:?}");
     }
 }

@@ -131,12 +131,85 @@ pub fn is_article(path: &Path) -> bool {
         .is_some_and(|ext| ext.eq_ignore_ascii_case("md"))
 }
 
+/// The largest article file read; a bigger one is a problem (articles are a few kilobytes).
+pub const MAX_ARTICLE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What reading an article file gave.
+#[derive(Debug)]
+pub enum ArticleFile {
+    Bytes(Vec<u8>),
+    /// Deleted between listing and reading.
+    Gone,
+    Problem(FileProblem),
+}
+
+/// Reads an article file: a regular file (or a link to one) of at most [`MAX_ARTICLE_BYTES`].
+/// A FIFO, a device (a link to `/dev/zero`) or a socket named `*.md` is a problem, never opened:
+/// reading one would wait, or read, forever.
+pub fn read_article(path: &Path) -> ArticleFile {
+    use std::io::Read;
+    let problem = |err: std::io::Error| match err.kind() {
+        std::io::ErrorKind::NotFound => ArticleFile::Gone,
+        _ => ArticleFile::Problem(FileProblem::unreadable(&err)),
+    };
+    let checked = |metadata: std::fs::Metadata| {
+        if !metadata.is_file() {
+            return Err(FileProblem::new(
+                1,
+                "not a regular file (a FIFO, device or socket?): only regular files are read",
+            ));
+        }
+        if metadata.len() > MAX_ARTICLE_BYTES {
+            return Err(too_large(metadata.len()));
+        }
+        Ok(())
+    };
+    // Checked before opening (opening a FIFO waits for a writer), and again on the file opened.
+    match std::fs::metadata(path).map(checked) {
+        Err(err) => return problem(err),
+        Ok(Err(file_problem)) => return ArticleFile::Problem(file_problem),
+        Ok(Ok(())) => {}
+    }
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) => return problem(err),
+    };
+    match file.metadata().map(checked) {
+        Err(err) => return problem(err),
+        Ok(Err(file_problem)) => return ArticleFile::Problem(file_problem),
+        Ok(Ok(())) => {}
+    }
+    let mut bytes = Vec::new();
+    // One byte over the limit tells a file that grew since it was checked.
+    match file
+        .by_ref()
+        .take(MAX_ARTICLE_BYTES + 1)
+        .read_to_end(&mut bytes)
+    {
+        Err(err) => problem(err),
+        Ok(read) if read as u64 > MAX_ARTICLE_BYTES => ArticleFile::Problem(too_large(read as u64)),
+        Ok(_) => ArticleFile::Bytes(bytes),
+    }
+}
+
+fn too_large(bytes: u64) -> FileProblem {
+    const MB: u64 = 1024 * 1024;
+    FileProblem::new(
+        1,
+        format!(
+            "too large ({} MB, limit {} MB): split the article",
+            bytes.div_ceil(MB),
+            MAX_ARTICLE_BYTES / MB
+        ),
+    )
+}
+
 /// Loads every article under `dir`. Bad files become [`Problem`]s; good ones are always served.
 pub fn load_folder(dir: &Path) -> Result<Loaded, LoadError> {
     let mut loaded = Loaded::default();
     for path in article_files(dir)? {
-        match std::fs::read(&path) {
-            Ok(bytes) => match parse_document(&relative_path(dir, &path), &bytes) {
+        match read_article(&path) {
+            ArticleFile::Bytes(bytes) => match parse_document(&relative_path(dir, &path), &bytes) {
                 Ok((document, warnings)) => {
                     loaded
                         .problems
@@ -145,9 +218,8 @@ pub fn load_folder(dir: &Path) -> Result<Loaded, LoadError> {
                 }
                 Err(problem) => loaded.problems.push(problem.at(&path)),
             },
-            Err(err) => loaded
-                .problems
-                .push(FileProblem::unreadable(&err).at(&path)),
+            ArticleFile::Gone => {}
+            ArticleFile::Problem(problem) => loaded.problems.push(problem.at(&path)),
         }
     }
     Ok(loaded)

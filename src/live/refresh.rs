@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::cache::{CachedArticle, CachedText, FileStamp, KnowledgeCache, content_hash};
-use crate::knowledge::{self, FileProblem, LoadError, Problem, utf8_text};
+use crate::knowledge::{self, ArticleFile, FileProblem, LoadError, Problem, utf8_text};
 use crate::search::lexicon::LexiconFile;
 
 /// Appended to the problem of a broken file whose previous version is still answered from.
@@ -76,12 +76,11 @@ pub(super) fn refresh_cache(
             keep_unchanged(cached, &path, relative, &mut present, &mut report);
             continue;
         }
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
+        let bytes = match knowledge::read_article(&path) {
+            ArticleFile::Bytes(bytes) => bytes,
             // Deleted between listing and reading: gone.
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(err) => {
-                let problem = FileProblem::unreadable(&err);
+            ArticleFile::Gone => continue,
+            ArticleFile::Problem(problem) => {
                 keep_last_good(cache, &relative, &path, problem, &mut present, &mut report);
                 continue;
             }

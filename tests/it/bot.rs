@@ -766,9 +766,20 @@ async fn run_binary_in_webhook_mode_answers_posted_updates_with_the_secret_only(
         );
 
         bot.terminate();
-        api.wait_method("deleteWebhook").await;
         let exited = bot.finish().await;
         assert!(exited.status.success(), "{exited:?}");
+        // A plain stop leaves the webhook to the other replicas; removing it is a command.
+        assert!(api.calls_to("deleteWebhook").is_empty());
+        let mut delete = binary(dir.path());
+        delete
+            .arg("delete-webhook")
+            .env("TELOXIDE_TOKEN", "123:TEST")
+            .env("TELOXIDE_API_URL", &api.url);
+        let deleted = tokio::task::spawn_blocking(move || delete.output().unwrap())
+            .await
+            .unwrap();
+        assert!(deleted.status.success(), "{deleted:?}");
+        api.wait_method("deleteWebhook").await;
     })
     .await;
 }
@@ -812,6 +823,219 @@ async fn run_binary_webhook_mistakes_are_one_line_and_exit_2() {
             assert!(!stderr.contains("panick"), "{stderr}");
         }
         drop(taken);
+    })
+    .await;
+}
+
+/// A photo in a private chat (the bot answers it with a hint).
+fn photo_message(chat: i64) -> serde_json::Value {
+    let mut photo = text_message(chat, chat, "");
+    photo.as_object_mut().unwrap().remove("text");
+    photo["photo"] = json!([{ "file_id": "f", "file_unique_id": "u", "width": 1, "height": 1 }]);
+    photo
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flooding_chat_never_delays_other_chats_answers() {
+    within_limit(async {
+        // Throttled as in production: Telegram's one message a second per chat.
+        let bot = Harness::start_with(|api| {
+            Bot::new("123:TEST")
+                .set_api_url(api.url.parse().unwrap())
+                .throttle(Limits::default())
+        })
+        .await;
+        let flooder = 1_001;
+        let mut flood: Vec<_> = (0..150)
+            .map(|_| message_update(photo_message(flooder)))
+            .collect();
+        flood.extend((0..150).map(|_| message_update(command_message(flooder, flooder, "/help"))));
+        bot.api.push_all(flood);
+        bot.api.wait_sent(flooder).await;
+        let others = [1_002, 1_003, 1_004];
+        let ids = bot.api.push_all(
+            others
+                .iter()
+                .map(|&chat| message_update(text_message(chat, chat, QUESTION)))
+                .collect(),
+        );
+        for (&chat, &id) in others.iter().zip(&ids) {
+            let answer = bot.api.wait_sent(chat).await;
+            assert!(answer.text().contains(FIGURE));
+            let delay = answer.at - bot.api.delivered_at(id).unwrap();
+            println!("chat {chat} answered {delay:?} after its update was delivered");
+            assert!(delay <= Duration::from_secs(1), "chat {chat}: {delay:?}");
+        }
+        // The flooder hears ten replies and the notice, and nothing more is queued for it.
+        let flooded = |calls: &[Call]| {
+            calls
+                .iter()
+                .filter(|c| c.method == "sendMessage" && c.chat_id() == Some(flooder))
+                .count()
+        };
+        bot.api
+            .wait_for("the flood notice", Duration::from_secs(30), |calls| {
+                (flooded(calls) >= 11).then_some(())
+            })
+            .await;
+        let sent = bot.api.calls_to("sendMessage");
+        let to_flooder: Vec<&Call> = sent
+            .iter()
+            .filter(|c| c.chat_id() == Some(flooder))
+            .collect();
+        assert_eq!(to_flooder.len(), 11);
+        assert_eq!(to_flooder[10].text(), replies::FLOOD_NOTICE);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_apologises_once_and_the_bot_keeps_going() {
+    within_limit(async {
+        use fanzha_bot::bot::handler_tree;
+        use teloxide::prelude::*;
+        let panicking = Update::filter_message()
+            .filter(|message: Message| message.text() == Some("panic"))
+            .endpoint(|| async { panic!("a bug in a handler") });
+        let tree = dptree::entry()
+            .branch(panicking)
+            .branch(handler_tree::<Bot>());
+        let bot = Harness::start_with_tree(tree).await;
+        let chat = 1_101;
+        bot.api
+            .push(message_update(text_message(chat, chat, "panic")));
+        assert_eq!(bot.api.wait_sent(chat).await.text(), replies::APOLOGY);
+        // The same chat (whose worker panicked) and the group are still answered, and the
+        // group hears no apology for its panic.
+        bot.api.push_all(vec![
+            message_update(text_message(-1_102, 5, "panic")),
+            message_update(text_message(chat, chat, QUESTION)),
+            message_update(command_message(-1_102, 5, &format!("/ask {QUESTION}"))),
+        ]);
+        assert!(
+            bot.api
+                .wait_for_nth("sendMessage", chat, 2)
+                .await
+                .text()
+                .contains(FIGURE)
+        );
+        assert!(bot.api.wait_sent(-1_102).await.text().contains(FIGURE));
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_posting_as_different_channels_each_have_their_own_flood_budget() {
+    within_limit(async {
+        let bot = Harness::start().await;
+        let group = -1_201;
+        let ask = format!("/ask {QUESTION}");
+        // Telegram's stand-in sender for everyone posting as a channel is Channel_Bot (and
+        // GroupAnonymousBot for anonymous admins); `sender_chat` tells who it is.
+        let as_channel = |channel: i64| {
+            let mut message = command_message(group, 136_817_688, &ask);
+            message["from"]["is_bot"] = json!(true);
+            message["sender_chat"] = json!({ "id": channel, "type": "channel", "title": "频道" });
+            message_update(message)
+        };
+        let mut updates = Vec::new();
+        for _ in 0..6 {
+            updates.push(as_channel(-1_001_111_111_111));
+            updates.push(as_channel(-1_002_222_222_222));
+        }
+        bot.api.push_all(updates);
+        bot.api.wait_for_nth("sendMessage", group, 12).await;
+        let texts: Vec<String> = bot
+            .api
+            .calls_to("sendMessage")
+            .iter()
+            .map(|c| c.text().to_string())
+            .collect();
+        assert!(texts.iter().all(|t| t.contains(FIGURE)), "{texts:?}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_database_does_not_delay_the_answer() {
+    within_limit(async {
+        use sqlx::Connection;
+        let bot = Harness::start().await;
+        // Another process holds the SQLite file's write lock (sqlx would wait 5 s for it).
+        let file = bot.data_dir().join(fanzha_bot::db::SQLITE_FILE);
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&file);
+        let mut holder = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        sqlx::query("BEGIN EXCLUSIVE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let id = bot
+            .api
+            .push(message_update(text_message(1_401, 1_401, QUESTION)));
+        let answer = bot.api.wait_sent(1_401).await;
+        assert!(answer.text().contains(FIGURE));
+        let delay = answer.at - bot.api.delivered_at(id).unwrap();
+        assert!(delay < Duration::from_secs(1), "answered after {delay:?}");
+        sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_questions_votes_and_the_report_work() {
+    within_limit(async {
+        let Some(bot) = Harness::start_on_postgres("bot on postgresql").await else {
+            return;
+        };
+        bot.api
+            .push(message_update(text_message(1_501, 1_501, QUESTION)));
+        let answer = bot.api.wait_sent(1_501).await;
+        assert_answer_message(&answer);
+        let vote = button(&answer, "👍");
+        bot.api.push(button_press(1_501, &answer, 1_000, &vote));
+        bot.api.wait_method("answerCallbackQuery").await;
+        bot.api.push(message_update(command_message(
+            ADMIN as i64,
+            ADMIN as i64,
+            "/report",
+        )));
+        let report = bot.api.wait_sent(ADMIN as i64).await;
+        assert!(report.text().contains(QUESTION), "{}", report.text());
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn about_lists_the_newest_articles_and_report_stays_out_of_groups() {
+    within_limit(async {
+        let knowledge = tempfile::tempdir().unwrap();
+        for day in 1..=28 {
+            let article = format!(
+                "---\ntitle: 第{day}号通报\ndate: 2024-02-{day:02}\n---\n\n第{day}号通报：本周拦截涉诈电话{day}万次。\n"
+            );
+            std::fs::write(knowledge.path().join(format!("{day}.md")), article).unwrap();
+        }
+        let bot = Harness::start_in(knowledge.path(), tempfile::tempdir().unwrap()).await;
+        bot.api.push(message_update(command_message(1_601, 1_601, "/about")));
+        let about = bot.api.wait_sent(1_601).await;
+        let listed = about.text().lines().filter(|l| l.starts_with("· 《")).count();
+        assert_eq!(listed, fanzha_bot::bot::messages::ABOUT_ARTICLES, "{}", about.text());
+        assert!(about.text().contains("2024-02-28") && !about.text().contains("2024-02-01"));
+        assert!(about.text().contains("共 28 篇"), "{}", about.text());
+        let admin = ADMIN as i64;
+        bot.api.push(message_update(command_message(-1_602, admin, "/report")));
+        assert_eq!(
+            bot.api.wait_sent(-1_602).await.text(),
+            replies::REPORT_PRIVATE_ONLY
+        );
+        bot.stop().await;
     })
     .await;
 }

@@ -500,3 +500,75 @@ async fn reload_sees_a_new_article() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_database_costs_no_answer_and_no_apology_to_a_group() {
+    within_limit(async {
+        let bot = Harness::start_with(client).await;
+        let group = -1_301;
+        bot.state.database.set_autowarn(group, true).await.unwrap();
+        bot.state.database.close().await;
+        // Group talk auto-warn would claim a warning for (the claim fails), then a question.
+        bot.api.push_all(vec![
+            message_update(text_message(group, 5, SCAM)),
+            message_update(command_message(group, 6, "/ask 拦截了多少涉诈电话")),
+        ]);
+        let answer = bot.api.wait_sent(group).await;
+        assert!(answer.text().contains("19.5亿次"), "{}", answer.text());
+        bot.api
+            .push(message_update(command_message(group, 6, "/help")));
+        bot.api.wait_for_nth("sendMessage", group, 2).await;
+        let texts: Vec<String> = bot
+            .api
+            .calls_to("sendMessage")
+            .iter()
+            .map(|c| c.text().to_string())
+            .collect();
+        assert!(!texts.iter().any(|t| t == replies::APOLOGY), "{texts:?}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn daily_cards_unsubscribe_blocked_chats_and_retry_after_a_transient_failure() {
+    within_limit(async {
+        use axum::http::StatusCode;
+        use fanzha_bot::db::chat_settings::TipSubscription;
+        let bot = Harness::start_with(client).await;
+        let (blocked, flaky) = (551, 552);
+        for chat in [blocked, flaky] {
+            let subscription = TipSubscription {
+                chat,
+                thread: None,
+                minute_of_day: 9 * 60,
+                last_delivered: None,
+            };
+            bot.state.database.subscribe(&subscription).await.unwrap();
+        }
+        let api = client(&bot.api);
+        // Due in the order they subscribed: the blocked chat first, then a server error.
+        bot.api.fail_next(
+            "sendMessage",
+            StatusCode::FORBIDDEN,
+            json!({ "ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user" }),
+        );
+        bot.api.fail_next(
+            "sendMessage",
+            StatusCode::BAD_REQUEST,
+            json!({ "ok": false, "error_code": 400, "description": "Bad Request: something broke" }),
+        );
+        let due = at("2030-01-01T01:00:00Z");
+        assert_eq!(tips::deliver_due(&api, &bot.state, due).await.unwrap(), 0);
+        assert!(bot.state.database.subscription(blocked).await.unwrap().is_none());
+        // The failed card is tried again the next minute, and sent.
+        let next = at("2030-01-01T01:01:00Z");
+        assert_eq!(tips::deliver_due(&api, &bot.state, next).await.unwrap(), 1);
+        assert_eq!(
+            bot.api.calls_to("sendMessage").last().unwrap().chat_id(),
+            Some(flaky)
+        );
+        bot.stop().await;
+    })
+    .await;
+}

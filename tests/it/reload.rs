@@ -462,3 +462,68 @@ fn the_index_command_builds_once_then_reuses_then_updates_in_place() {
         "{third}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifos_devices_and_huge_files_are_problems_and_the_last_good_version_is_served() {
+    let folder = Folder::new();
+    folder.article(STEADY, "蓝鲸护航行动", STEADY_BODY);
+    let (live, _) = LiveKnowledge::load(folder.path()).unwrap();
+    // The article becomes a link to /dev/zero; beside it a FIFO and a file over the limit.
+    folder.remove(STEADY);
+    std::os::unix::fs::symlink("/dev/zero", folder.path().join(STEADY)).unwrap();
+    let fifo = folder.path().join("fifo.md");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let huge = std::fs::File::create(folder.path().join("huge.md")).unwrap();
+    huge.set_len(fanzha_bot::knowledge::MAX_ARTICLE_BYTES + 1)
+        .unwrap();
+    let reloaded = tokio::time::timeout(Duration::from_secs(30), live.reload_now()).await;
+    reloaded.expect("the reload hangs").unwrap();
+    let problems: Vec<String> = live.problems().iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("huge.md:1: too large (17 MB, limit 16 MB)")),
+        "{problems:?}"
+    );
+    let not_regular = problems
+        .iter()
+        .filter(|p| p.contains("not a regular file"))
+        .count();
+    assert_eq!(not_regular, 2, "{problems:?}");
+    assert_eq!(
+        answered_from(&live.engine(), STEADY_QUESTION).as_deref(),
+        Some(STEADY)
+    );
+    // `check` reads through the same reader: it returns too.
+    let checked = fanzha_bot::knowledge::load_folder(folder.path()).unwrap();
+    assert_eq!(checked.problems.len(), 3);
+}
+
+#[test]
+fn every_subcommand_reads_the_env_file() {
+    let _serial = one_at_a_time();
+    let folder = Folder::new();
+    folder.article(STEADY, "蓝鲸护航行动", STEADY_BODY);
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data-from-env");
+    let env = format!(
+        "KNOWLEDGE_DIR={}\nDATA_DIR={}\n",
+        folder.path().display(),
+        data.display()
+    );
+    std::fs::write(work.path().join(".env"), env).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fanzha-bot"))
+        .current_dir(work.path())
+        .env_remove("KNOWLEDGE_DIR")
+        .env_remove("DATA_DIR")
+        .arg("index")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(data.join("index").is_dir(), "{output:?}");
+}

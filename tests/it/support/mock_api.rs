@@ -123,7 +123,6 @@ impl MockApi {
     }
 
     /// When update `id` was handed to the bot.
-    #[allow(dead_code)] // Only the latency bench (benches/bot_latency.rs) asks.
     pub fn delivered_at(&self, id: i64) -> Option<Instant> {
         self.state.queue.lock().unwrap().delivered.get(&id).copied()
     }

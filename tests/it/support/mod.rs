@@ -10,15 +10,17 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use fanzha_bot::answer::engine::Engine;
+use fanzha_bot::bot::api::HandlerError;
 use fanzha_bot::bot::api::TelegramApi;
-use fanzha_bot::bot::dispatcher;
 use fanzha_bot::bot::run::{KnowledgeWatching, watch_knowledge};
 use fanzha_bot::bot::state::AppState;
+use fanzha_bot::bot::{dispatcher, dispatcher_for};
 use fanzha_bot::db::Database;
 use fanzha_bot::live::LiveKnowledge;
 use fanzha_bot::scam::Scanner;
 use serde_json::{Value, json};
 use teloxide::Bot;
+use teloxide::dispatching::{DefaultKey, Dispatcher, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::stop::StopToken;
 use teloxide::update_listeners::{self, UpdateListener};
@@ -151,13 +153,55 @@ impl Harness {
         Harness::serve(api, client, state, data).await
     }
 
+    /// A harness on the shipped knowledge with its database on a scratch PostgreSQL database,
+    /// or `None` (said on stderr) when `DATABASE_URL` names no server.
+    pub async fn start_on_postgres(test: &str) -> Option<Harness> {
+        let url = fanzha_bot::db::testing::scratch_postgres(test).await?;
+        let database = Database::open_url(&url).await.unwrap();
+        let client = |api: &MockApi| Bot::new("123:TEST").set_api_url(api.url.parse().unwrap());
+        let data = tempfile::tempdir().unwrap();
+        Some(Harness::start_on(client, SHIPPED.clone(), database, data).await)
+    }
+
+    /// The harness's data folder (the SQLite database is in it).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data.path()
+    }
+
+    /// A harness on the shipped knowledge whose dispatcher runs `tree` (the real tree with a
+    /// misbehaving handler in front, say) instead of the real handler tree.
+    pub async fn start_with_tree(tree: UpdateHandler<HandlerError>) -> Harness {
+        let data = tempfile::tempdir().unwrap();
+        let database = Database::open(data.path(), None).await.unwrap();
+        let api = MockApi::start().await;
+        let client = Bot::new("123:TEST").set_api_url(api.url.parse().unwrap());
+        let state = Arc::new(AppState::new(
+            SHIPPED.clone(),
+            SCANNER.clone(),
+            database,
+            vec![ADMIN],
+        ));
+        let dispatcher = dispatcher_for(client.clone(), state.clone(), tree);
+        Harness::serve_with(api, client, state, data, dispatcher).await
+    }
+
     async fn serve<R: TelegramApi>(
         api: MockApi,
         client: R,
         state: Arc<AppState>,
         data: tempfile::TempDir,
     ) -> Harness {
-        let mut dispatcher = dispatcher(client.clone(), state.clone());
+        let dispatcher = dispatcher(client.clone(), state.clone());
+        Harness::serve_with(api, client, state, data, dispatcher).await
+    }
+
+    async fn serve_with<R: TelegramApi>(
+        api: MockApi,
+        client: R,
+        state: Arc<AppState>,
+        data: tempfile::TempDir,
+        mut dispatcher: Dispatcher<R, HandlerError, DefaultKey>,
+    ) -> Harness {
         // Long polling as `Dispatcher::dispatch` sets it up, but with the listener's stop token
         // in hand: the dispatcher's `ShutdownToken` is not heard by a dispatcher busy handing
         // out an update, which then never stops.
