@@ -153,14 +153,14 @@ impl Harness {
         Harness::serve(api, client, state, data).await
     }
 
-    /// A harness on the shipped knowledge with its database on a scratch PostgreSQL database,
+    /// A harness on the seed knowledge with its database on a scratch PostgreSQL database,
     /// or `None` (said on stderr) when `DATABASE_URL` names no server.
     pub async fn start_on_postgres(test: &str) -> Option<Harness> {
         let url = fanzha_bot::db::testing::scratch_postgres(test).await?;
         let database = Database::open_url(&url).await.unwrap();
         let client = |api: &MockApi| Bot::new("123:TEST").set_api_url(api.url.parse().unwrap());
         let data = tempfile::tempdir().unwrap();
-        Some(Harness::start_on(client, SHIPPED.clone(), database, data).await)
+        Some(Harness::start_on(client, SEED.clone(), database, data).await)
     }
 
     /// The harness's data folder (the SQLite database is in it).
@@ -168,7 +168,7 @@ impl Harness {
         self.data.path()
     }
 
-    /// A harness on the shipped knowledge whose dispatcher runs `tree` (the real tree with a
+    /// A harness on the seed knowledge whose dispatcher runs `tree` (the real tree with a
     /// misbehaving handler in front, say) instead of the real handler tree.
     pub async fn start_with_tree(tree: UpdateHandler<HandlerError>) -> Harness {
         let data = tempfile::tempdir().unwrap();
@@ -176,7 +176,7 @@ impl Harness {
         let api = MockApi::start().await;
         let client = Bot::new("123:TEST").set_api_url(api.url.parse().unwrap());
         let state = Arc::new(AppState::new(
-            SHIPPED.clone(),
+            SEED.clone(),
             SCANNER.clone(),
             database,
             vec![ADMIN],
