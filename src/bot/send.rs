@@ -61,7 +61,7 @@ pub async fn send_html<R: TelegramApi>(
     html: &str,
     keyboard: Option<InlineKeyboardMarkup>,
 ) -> Result<Option<Message>, BotError> {
-    let parts = split_html(html, MESSAGE_LIMIT);
+    let parts = reply_parts(html);
     let last_index = parts.len().saturating_sub(1);
     let mut last = None;
     for (index, part) in parts.into_iter().enumerate() {
@@ -84,6 +84,17 @@ pub async fn send_html<R: TelegramApi>(
         last = Some(request.await?);
     }
     Ok(last)
+}
+
+/// Most messages one reply is sent as; the rest of a longer one is left out.
+pub const MAX_REPLY_PARTS: usize = 3;
+
+/// `html` split into messages within Telegram's limit, at most [`MAX_REPLY_PARTS`] of them (a
+/// huge paragraph behind "📄 原文" must not become hundreds of messages).
+pub fn reply_parts(html: &str) -> Vec<String> {
+    let mut parts = split_html(html, MESSAGE_LIMIT);
+    parts.truncate(MAX_REPLY_PARTS);
+    parts
 }
 
 /// Sends one of the fixed texts in [`crate::bot::replies`].
@@ -111,4 +122,20 @@ pub async fn apologise_on_error<R: TelegramApi>(
         tracing::debug!("{context}: apology not delivered: {apology_failed}");
     }
     Err(HandlerError { context, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_reply_is_at_most_three_messages_and_split_in_linear_time() {
+        let huge = "<b>诈</b>骗".repeat(200_000);
+        let started = std::time::Instant::now();
+        let parts = reply_parts(&huge);
+        assert_eq!(parts.len(), MAX_REPLY_PARTS);
+        assert!(parts.iter().all(|p| p.chars().count() <= MESSAGE_LIMIT));
+        let took = started.elapsed();
+        assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    }
 }

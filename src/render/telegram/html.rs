@@ -79,6 +79,9 @@ pub fn split_html(html: &str, limit: usize) -> Vec<String> {
     let limit = limit.max(64);
     let mut parts = Vec::new();
     let mut current: Vec<Atom<'_>> = Vec::new();
+    // The characters in `current`, kept as atoms are added (recounting them for every atom
+    // made splitting quadratic in the part's length).
+    let mut current_chars = 0;
     let mut open: Vec<Atom<'_>> = Vec::new();
     let chars =
         |atoms: &[Atom<'_>]| -> usize { atoms.iter().map(|a| a.raw().chars().count()).sum() };
@@ -108,8 +111,8 @@ pub fn split_html(html: &str, limit: usize) -> Vec<String> {
         // Cut before this atom if it does not fit; a second cut (after a carry-over that still
         // does not fit) keeps nothing back, so the loop always ends.
         let mut may_carry = true;
-        while chars(&current) + atom.raw().chars().count() + closing(&open_after).chars().count()
-            > limit
+        let atom_chars = atom.raw().chars().count();
+        while current_chars + atom_chars + closing(&open_after).chars().count() > limit
             && current.iter().any(|a| matches!(a, Atom::Text(_)))
         {
             let keep = if may_carry {
@@ -125,8 +128,10 @@ pub fn split_html(html: &str, limit: usize) -> Vec<String> {
             parts.push(part);
             current = open_at_cut;
             current.extend(carried);
+            current_chars = chars(&current);
         }
         current.push(atom);
+        current_chars += atom_chars;
         open = open_after;
     }
     parts.push(current.iter().map(Atom::raw).collect());
