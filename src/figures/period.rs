@@ -185,7 +185,7 @@ pub enum PeriodFit {
     Exact,
 }
 
-/// The span a period phrase stands for, as written by [`markers`] ("2021年",
+/// The span a period phrase stands for, as a paragraph's period phrases are written ("2021年",
 /// "2022年1月至11月", "2021年4月至2022年4月", "截至2023年12月底", "2024年以来（截至2025年6月）");
 /// `None` when it names no year ("近年来").
 pub fn period_span(period: &str) -> Option<PeriodSpan> {
