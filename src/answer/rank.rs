@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use super::engine::{Engine, ItemRef};
 use super::{
     Answer, AnswerLimits, ExplainedCandidate, ExplainedFigure, ExplainedTerm, Explanation,
+    FigureHit,
 };
 use crate::figures::{PeriodFit, PeriodSpan, asked_period, same_measure};
 use crate::normalize::normalize_question;
@@ -126,6 +127,9 @@ impl Engine {
             .take(limits.figures)
             .map(|f| self.figure_hit(f.figure, f.score))
             .collect();
+        if leads_with_figure {
+            self.add_other_periods(&mut answer.figures, &ranked_figures, limits.figures);
+        }
         answer.passages = ranked_passages
             .iter()
             .filter(|p| p.coverage >= PASSAGE_CONFIDENCE * 0.5)
@@ -381,6 +385,40 @@ impl Engine {
             self.newest_first(&mut ranked);
         }
         ranked
+    }
+
+    /// Adds, after the best figures, up to `count` figures of the leading figure's measure from
+    /// periods not shown yet, so every year the knowledge reports it for follows the answer.
+    fn add_other_periods(
+        &self,
+        figures: &mut Vec<FigureHit>,
+        ranked: &[RankedFigure],
+        count: usize,
+    ) {
+        let Some(lead) = figures.first() else {
+            return;
+        };
+        let measure = lead.measure.clone();
+        let mut periods: Vec<Option<String>> = figures
+            .iter()
+            .filter(|f| same_measure(&f.measure, &measure))
+            .map(|f| f.figure.period.clone())
+            .collect();
+        let mut added = 0;
+        for candidate in ranked {
+            if added == count {
+                break;
+            }
+            let indexed = self.figure(candidate.figure);
+            if indexed.figure.period.is_none() || periods.contains(&indexed.figure.period) {
+                continue;
+            }
+            if same_measure(&self.lexicon.measure_key(&indexed.label_key), &measure) {
+                periods.push(indexed.figure.period.clone());
+                figures.push(self.figure_hit(candidate.figure, candidate.score));
+                added += 1;
+            }
+        }
     }
 
     /// Questions about the measure of the best figure, one per period the knowledge has it for

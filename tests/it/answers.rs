@@ -294,3 +294,36 @@ fn eval_command_reports_failures_and_exits_1() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// On the whole folder, a question without a period leads with the newest figure, with its
+/// period, and the seed's 2021 figure stays among the other periods; a year asked gets that
+/// year's figure; a year with no figure is said to have none.
+#[test]
+fn the_newest_period_leads_and_the_others_follow() {
+    let engine = SHIPPED.engine();
+    let answer = engine.answer("拦截了多少涉诈电话");
+    assert!(answer.answered && answer.wants_figure);
+    let lead = &answer.figures[0].figure;
+    assert_eq!(
+        (lead.value.as_str(), lead.period.as_deref()),
+        ("36億次", Some("2025年"))
+    );
+    assert!(
+        answer
+            .figures
+            .iter()
+            .any(|f| f.figure.value == "19.5亿次" && f.figure.period.as_deref() == Some("2021年")),
+        "{:#?}",
+        answer.figures
+    );
+    let text = fanzha_bot::render::plain(&answer);
+    assert!(text.contains("2021年：19.5亿次"), "{text}");
+
+    let asked = engine.answer("2021年拦截了多少涉诈电话");
+    assert_eq!(asked.figures[0].figure.value, "19.5亿次");
+
+    let none = engine.answer("2019年破获多少电诈案件");
+    assert!(!none.answered && none.figures.is_empty());
+    assert_eq!(none.missing_period.as_deref(), Some("2019年"));
+    assert!(!none.suggestions.is_empty());
+}
