@@ -187,10 +187,11 @@ impl Engine {
         }
     }
 
-    pub(super) fn figure_hit(&self, id: ItemRef, score: f32) -> FigureHit {
+    /// The hit for figure `id`; `measure` is its [`Lexicon::measure_key`].
+    pub(super) fn figure_hit(&self, id: ItemRef, score: f32, measure: String) -> FigureHit {
         let indexed = self.figure(id);
         FigureHit {
-            measure: self.lexicon.measure_key(&indexed.label_key),
+            measure,
             figure: indexed.figure.clone(),
             source: self.source(id.article),
             paragraph: self.paragraph_ref(id.article, indexed.paragraph as usize),
@@ -261,7 +262,7 @@ impl Engine {
                 fresh
             })
             .take(count)
-            .map(|i| self.figure_hit(i, 0.0))
+            .map(|i| self.figure_hit(i, 0.0, self.lexicon.measure_key(&self.figure(i).label_key)))
             .collect()
     }
 

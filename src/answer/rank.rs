@@ -2,6 +2,8 @@
 //! and figures the search index finds for it, and decides whether the best of them answers it
 //! well enough to be shown — else the answer is "I don't know" with suggestions.
 
+use std::cell::OnceCell;
+
 use chrono::{Datelike, NaiveDate};
 
 use super::engine::{Engine, ItemRef};
@@ -125,7 +127,7 @@ impl Engine {
             .iter()
             .filter(|f| f.confidence >= FIGURE_CONFIDENCE * 0.5)
             .take(limits.figures)
-            .map(|f| self.figure_hit(f.figure, f.score))
+            .map(|f| self.figure_hit(f.figure, f.score, self.measure_of(f).to_owned()))
             .collect();
         if leads_with_figure {
             self.add_other_periods(&mut answer.figures, &ranked_figures, limits.figures);
@@ -376,6 +378,7 @@ impl Engine {
                     score,
                     confidence,
                     fit,
+                    measure: OnceCell::new(),
                 });
             }
         }
@@ -413,12 +416,26 @@ impl Engine {
             if indexed.figure.period.is_none() || periods.contains(&indexed.figure.period) {
                 continue;
             }
-            if same_measure(&self.lexicon.measure_key(&indexed.label_key), &measure) {
+            let candidate_measure = self.measure_of(candidate);
+            if same_measure(candidate_measure, &measure) {
                 periods.push(indexed.figure.period.clone());
-                figures.push(self.figure_hit(candidate.figure, candidate.score));
+                let hit = self.figure_hit(
+                    candidate.figure,
+                    candidate.score,
+                    candidate_measure.to_owned(),
+                );
+                figures.push(hit);
                 added += 1;
             }
         }
+    }
+
+    /// What a candidate figure measures, cut once per question and figure.
+    fn measure_of<'a>(&self, candidate: &'a RankedFigure) -> &'a str {
+        candidate.measure.get_or_init(|| {
+            self.lexicon
+                .measure_key(&self.figure(candidate.figure).label_key)
+        })
     }
 
     /// Questions about the measure of the best figure, one per period the knowledge has it for
@@ -427,16 +444,14 @@ impl Engine {
         let Some(lead) = ranked.first() else {
             return Vec::new();
         };
-        let lead_label = self
-            .lexicon
-            .measure_key(&self.figure(lead.figure).label_key);
+        let lead_label = self.measure_of(lead);
         let mut periods: Vec<(u32, String, String)> = Vec::new();
         for candidate in ranked {
             let indexed = self.figure(candidate.figure);
             let (Some(span), Some(period)) = (indexed.span, &indexed.figure.period) else {
                 continue;
             };
-            if same_measure(&self.lexicon.measure_key(&indexed.label_key), &lead_label)
+            if same_measure(self.measure_of(candidate), lead_label)
                 && !periods.iter().any(|(_, known, _)| known == period)
             {
                 periods.push((span.end, period.clone(), indexed.figure.label.clone()));
@@ -455,7 +470,7 @@ impl Engine {
     /// one whose period ends latest, the newer article first when two end together.
     fn newest_first(&self, ranked: &mut [RankedFigure]) {
         let Some(top) = ranked.first() else { return };
-        let top_label = self.lexicon.measure_key(&self.figure(top.figure).label_key);
+        let top_label = self.measure_of(top).to_owned();
         let top_score = top.score;
         let year = |id: ItemRef| {
             let date = self.articles[id.article as usize].meta().date;
@@ -467,11 +482,7 @@ impl Engine {
             .iter()
             .enumerate()
             .filter(|(_, f)| {
-                f.score >= top_score - 0.1
-                    && same_measure(
-                        &self.lexicon.measure_key(&self.figure(f.figure).label_key),
-                        &top_label,
-                    )
+                f.score >= top_score - 0.1 && same_measure(self.measure_of(f), &top_label)
             })
             .max_by_key(|(i, f)| (year(f.figure), std::cmp::Reverse(*i)))
             .map(|(i, _)| i);
@@ -504,6 +515,10 @@ struct RankedFigure {
     confidence: f32,
     /// How the figure's period fits the period asked, when both are known.
     fit: Option<PeriodFit>,
+    /// What the figure measures ([`crate::search::lexicon::Lexicon::measure_key`]), worked out
+    /// the first time a step needs it: most candidates never need it, and the steps that do
+    /// (newest first, other periods, answer hits) then share one word cut per figure.
+    measure: OnceCell<String>,
 }
 
 /// The IDF-weighted share of the question's terms found in `text`.
