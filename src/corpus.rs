@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::figures::{Figure, PeriodSpan, extract_figures, period_span};
+use crate::figures::{Figure, LeadInPeriods, PeriodSpan, period_span};
 use crate::knowledge::{Document, Passage, split_passages};
 use crate::normalize::{to_half_width, to_simplified};
 use crate::search::lexicon::quoted_terms as quoted_terms_of;
@@ -143,6 +143,7 @@ impl Article {
         let mut quoted_terms: Vec<String> = Vec::new();
         let mut figures = Vec::new();
         let mut paragraph_figures = Vec::with_capacity(document.paragraphs.len());
+        let mut lead_ins = LeadInPeriods::default();
         for (paragraph_index, paragraph) in document.paragraphs.iter().enumerate() {
             for term in quoted_terms_of(&paragraph.text) {
                 let key = search_key(&term);
@@ -151,7 +152,8 @@ impl Article {
                 }
             }
             let start = figures.len() as u32;
-            for figure in extract_figures(&paragraph.text, document.date) {
+            let section = paragraph.section.as_deref();
+            for figure in lead_ins.extract(&paragraph.text, section, document.date) {
                 figures.push(IndexedFigure {
                     span: figure.period.as_deref().and_then(period_span),
                     label_key: search_key(&figure.label),

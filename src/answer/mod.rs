@@ -18,7 +18,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::figures::Figure;
+use crate::figures::{Figure, PeriodFit};
 use crate::search::query::UnitClass;
 
 /// Where a figure or passage comes from.
@@ -173,8 +173,8 @@ pub struct Explanation {
     pub wants_figure: bool,
     /// The kind of unit the question asks for, if any.
     pub unit: Option<UnitClass>,
-    /// The year the question names, if any.
-    pub year: Option<String>,
+    /// The period the question names, if any.
+    pub period: Option<String>,
     /// The question's words, in order.
     pub terms: Vec<ExplainedTerm>,
     /// The best candidate passages, best first.
@@ -206,6 +206,9 @@ pub struct ExplainedFigure {
     pub confidence: f32,
     pub label: String,
     pub value: String,
+    /// The period the figure holds for, and how it fits the period asked.
+    pub period: Option<String>,
+    pub fit: Option<PeriodFit>,
 }
 
 #[cfg(test)]

@@ -179,13 +179,15 @@ impl Engine {
                     confidence: f.confidence,
                     label: figure.label.clone(),
                     value: figure.value.clone(),
+                    period: figure.period.clone(),
+                    fit: f.fit,
                 }
             })
             .collect();
         Explanation {
             wants_figure: analysis.wants_figure,
             unit: analysis.unit,
-            year: analysis.year.clone(),
+            period: analysis.period.clone(),
             normalized,
             terms,
             passages,
@@ -386,6 +388,8 @@ impl Engine {
         ranked.dedup_by_key(|f| f.figure);
         if asked.is_none() {
             self.newest_first(&mut ranked);
+        } else {
+            period_first(&mut ranked);
         }
         ranked
     }
@@ -489,6 +493,22 @@ impl Engine {
         if let Some(i) = newest {
             ranked[..=i].rotate_right(1);
         }
+    }
+}
+
+/// Asked about a period, a figure for that very period (or part of it) leads whenever it
+/// answers the question well enough, even if a figure of another period matches more words:
+/// the period asked decides.
+fn period_first(ranked: &mut [RankedFigure]) {
+    let fits = |f: &RankedFigure| matches!(f.fit, Some(PeriodFit::Exact | PeriodFit::Within));
+    if ranked.first().is_none_or(fits) {
+        return;
+    }
+    if let Some(i) = ranked
+        .iter()
+        .position(|f| fits(f) && f.confidence >= FIGURE_CONFIDENCE)
+    {
+        ranked[..=i].rotate_right(1);
     }
 }
 

@@ -12,7 +12,7 @@ mod period;
 mod quantity;
 
 pub use label::same_measure;
-pub use period::{PeriodFit, PeriodSpan, asked_period, period_span};
+pub use period::{PeriodFit, PeriodSpan, asked_period, period_span, without_periods};
 
 use chrono::NaiveDate;
 
@@ -41,6 +41,17 @@ pub struct Figure {
 /// Extracts every figure from one paragraph. `article_date` resolves relative periods
 /// ("去年", "一年来"). A period stated earlier in the paragraph holds for the figures after it.
 pub fn extract_figures(paragraph: &str, article_date: Option<NaiveDate>) -> Vec<Figure> {
+    extract_figures_under(paragraph, article_date, None)
+}
+
+/// [`extract_figures`] for a paragraph that continues a lead-in: `carried` is the period the
+/// lead-in stated ("2024年以来，……取得以下成果：" before a list of figures), in force until the
+/// paragraph states its own.
+fn extract_figures_under(
+    paragraph: &str,
+    article_date: Option<NaiveDate>,
+    carried: Option<&str>,
+) -> Vec<Figure> {
     // Most paragraphs hold no number at all; they cost one pass over their characters.
     if !paragraph.chars().any(may_start_number) {
         return Vec::new();
@@ -48,11 +59,71 @@ pub fn extract_figures(paragraph: &str, article_date: Option<NaiveDate>) -> Vec<
     // Units, scales and labels are recognised in simplified script ("37億次" is read as "37亿次"),
     // while values and sentences are quoted as written.
     let view = SimplifiedView::of(paragraph);
-    extract_from_view(&view, article_date)
+    extract_from_view(&view, article_date, carried)
+}
+
+/// The period a lead-in paragraph hands to the paragraphs that follow it: the last period it
+/// states, when it ends with a colon ("2024年以来，国家反诈中心……取得以下累计成果：") — the list
+/// after it counts for that period. `None` for any other paragraph.
+fn lead_in_period(paragraph: &str, article_date: Option<NaiveDate>) -> Option<String> {
+    let trimmed = paragraph.trim_end();
+    if !trimmed.ends_with(['：', ':']) {
+        return None;
+    }
+    let view = SimplifiedView::of(trimmed);
+    let text = view.text();
+    if !text.contains('年') {
+        return None;
+    }
+    period::markers(text, article_date, &book_titles(text))
+        .pop()
+        .map(|marker| marker.period)
+}
+
+/// Carries a lead-in's period through the list that follows it, paragraph by paragraph: the
+/// items of "2024年以来……取得以下成果：" each hold one figure of that period, and rarely repeat it.
+/// The list ends at a new section, or at a paragraph too long to be one of its items.
+#[derive(Debug, Default)]
+pub struct LeadInPeriods {
+    /// The lead-in's period and the section it was stated in.
+    carried: Option<(String, Option<String>)>,
+}
+
+/// The longest paragraph, in characters, still read as an item of the list a lead-in opens.
+const LIST_ITEM_CHARS: usize = 150;
+
+impl LeadInPeriods {
+    /// The figures of the next paragraph of an article, in order, under the period a lead-in
+    /// before it stated.
+    pub fn extract(
+        &mut self,
+        paragraph: &str,
+        section: Option<&str>,
+        article_date: Option<NaiveDate>,
+    ) -> Vec<Figure> {
+        let carried = self
+            .carried
+            .as_ref()
+            .filter(|(_, opened_in)| opened_in.as_deref() == section)
+            .map(|(period, _)| period.clone());
+        let figures = extract_figures_under(paragraph, article_date, carried.as_deref());
+        self.carried = match lead_in_period(paragraph, article_date) {
+            Some(period) => Some((period, section.map(str::to_owned))),
+            None if carried.is_some() && paragraph.chars().count() <= LIST_ITEM_CHARS => {
+                self.carried.take()
+            }
+            None => None,
+        };
+        figures
+    }
 }
 
 /// [`extract_figures`] on a paragraph already seen in simplified script.
-fn extract_from_view(view: &SimplifiedView<'_>, article_date: Option<NaiveDate>) -> Vec<Figure> {
+fn extract_from_view(
+    view: &SimplifiedView<'_>,
+    article_date: Option<NaiveDate>,
+    carried: Option<&str>,
+) -> Vec<Figure> {
     let paragraph = view.text();
     let titles = book_titles(paragraph);
     // Every period phrase, explicit or relative, is written with 年.
@@ -63,7 +134,7 @@ fn extract_from_view(view: &SimplifiedView<'_>, article_date: Option<NaiveDate>)
     };
     let mut figures = Vec::new();
     // Figures come in text order, so the period in force only ever moves forward.
-    let mut period: Option<&str> = None;
+    let mut period: Option<&str> = carried;
     let mut next_marker = periods.iter().peekable();
     for (offset, sentence) in sentences(paragraph) {
         if !sentence.chars().any(may_start_number) {
@@ -367,6 +438,41 @@ mod tests {
             pieces.iter().map(|(_, p)| p.len()).sum::<usize>(),
             unbroken.len()
         );
+    }
+
+    #[test]
+    fn a_lead_in_period_holds_for_the_list_after_it_until_a_new_section() {
+        let date = NaiveDate::from_ymd_opt(2025, 6, 16);
+        let mut lead_ins = LeadInPeriods::default();
+        let section = Some("防范");
+        let lead_in = "公安部介绍，2024年以来，国家反诈中心取得以下累计成果：";
+        assert!(lead_ins.extract(lead_in, section, date).is_empty());
+        let items = [
+            "拦截诈骗电话46.9亿次、诈骗短信33.7亿条；",
+            "处置涉案域名网址1181万个；",
+        ];
+        for item in items {
+            for figure in lead_ins.extract(item, section, date) {
+                assert_eq!(
+                    figure.period.as_deref(),
+                    Some("2024年以来（截至2025年6月）"),
+                    "{item}"
+                );
+            }
+        }
+        let elsewhere = lead_ins.extract("宣传月期间开展了3项活动。", Some("宣传月"), date);
+        assert_eq!(elsewhere[0].period, None);
+    }
+
+    #[test]
+    fn a_long_paragraph_ends_the_list_a_lead_in_opened() {
+        let date = NaiveDate::from_ymd_opt(2025, 6, 16);
+        let mut lead_ins = LeadInPeriods::default();
+        lead_ins.extract("2024年以来取得以下成果：", None, date);
+        let long = "其他部门也在堵漏洞、压空间，".repeat(12) + "共开展检查5次。";
+        assert!(lead_ins.extract(&long, None, date)[0].period.is_some());
+        let after = lead_ins.extract("另有3名嫌疑人落网。", None, date);
+        assert_eq!(after[0].period, None);
     }
 
     #[test]

@@ -10,6 +10,8 @@ use regex::Regex;
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct PeriodMarker {
     pub start: usize,
+    /// Where the phrase ends in the paragraph.
+    pub end: usize,
     /// The period as shown to readers, resolved when the article date is known.
     pub period: String,
 }
@@ -18,7 +20,7 @@ pub(super) struct PeriodMarker {
 static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         "(?:截至|截止到|截止)?[0-9]{4}年\
-         (?:[0-9]{1,2}月?(?:至|到|－|-|—)[0-9]{1,2}月|[0-9]{1,2}月(?:[0-9]{1,2}日)?(?:底|末|初|上旬|中旬|下旬)?|上半年|下半年|前三季度|第?[一二三四1-4]季度|全年|年底|底|末|初)?\
+         (?:[0-9]{1,2}月?(?:至|到|－|-|—)[0-9]{1,2}月|前[0-9]{1,2}个?月|[0-9]{1,2}月(?:[0-9]{1,2}日)?(?:底|末|初|上旬|中旬|下旬)?|上半年|下半年|前三季度|第?[一二三四1-4]季度|全年|年底|底|末|初)?\
          (?:(?:至|到|－|-|—)(?:[0-9]{4}年)?[0-9]{1,2}月(?:[0-9]{1,2}日)?(?:底|末)?)?\
          (?:以来)?",
     )
@@ -29,7 +31,7 @@ static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
 static RELATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         "(?P<base>近一年来|一年来|过去一年|去年以来|去年至今|今年以来|近年来|近几年来|近几年|(?:近|过去)?[两三四五六七八九十]年来|近[两三四五六七八九十]年|去年|今年|前年)\
-         (?P<part>上半年|下半年|前三季度|第?[一二三四]季度|全年|底|[0-9]{1,2}月?(?:至|到|－|-|—)[0-9]{1,2}月|[0-9]{1,2}月(?:份)?)?",
+         (?P<part>上半年|下半年|前三季度|前[0-9]{1,2}个?月|第?[一二三四]季度|全年|底|[0-9]{1,2}月?(?:至|到|－|-|—)[0-9]{1,2}月|[0-9]{1,2}月(?:份)?)?",
     )
     .expect("relative period pattern is valid")
 });
@@ -54,6 +56,7 @@ pub(super) fn markers(
         .filter(|m| outside_titles(m.start()) && !is_baseline(paragraph, m.start()))
         .map(|m| PeriodMarker {
             start: m.start(),
+            end: m.end(),
             period: until_article_date(m.as_str(), article_date),
         });
     let relative = RELATIVE.captures_iter(paragraph).filter_map(|caps| {
@@ -69,6 +72,7 @@ pub(super) fn markers(
         let part = caps.name("part").map_or("", |m| m.as_str());
         Some(PeriodMarker {
             start: whole.start(),
+            end: whole.end(),
             period: resolve(base, part, article_date).unwrap_or_else(|| whole.as_str().to_owned()),
         })
     });
@@ -240,6 +244,36 @@ pub fn asked_period(question: &str) -> Option<(String, PeriodSpan)> {
         .find_map(|marker| Some((marker.period.clone(), period_span(&marker.period)?)))
 }
 
+/// The question with its period phrases blanked out ("2021年前11个月抓了多少人" → "，抓了多少人"):
+/// the period is matched against each figure's own period, so its pieces ("年前", "一年来",
+/// "4月") must not also be searched for as words.
+pub fn without_periods(question: &str) -> std::borrow::Cow<'_, str> {
+    if !question.contains('年') {
+        return question.into();
+    }
+    // Only the phrases that name a calendar period are matched that way; a relative one ("一年来")
+    // echoes an article's wording, so it stays a word.
+    let found: Vec<PeriodMarker> = markers(question, None, &[])
+        .into_iter()
+        .filter(|marker| period_span(&marker.period).is_some())
+        .collect();
+    if found.is_empty() {
+        return question.into();
+    }
+    let mut out = String::with_capacity(question.len());
+    let mut from = 0;
+    for marker in found {
+        if marker.start < from {
+            continue;
+        }
+        out.push_str(&question[from..marker.start]);
+        out.push('，');
+        from = marker.end;
+    }
+    out.push_str(&question[from..]);
+    out.into()
+}
+
 /// One side of a period phrase: its year (else `default_year`) and its first and last month
 /// (0-based): "2022年" → (2022, 0, 11), "2022年4月" → (2022, 3, 3), "11月" → (default, 10, 10),
 /// "2021年底" → (2021, 11, 11), "2022年上半年" → (2022, 0, 5).
@@ -260,7 +294,18 @@ fn period_part(text: &str, default_year: Option<u32>) -> Option<(u32, u32, u32)>
         return Some((year, month, month));
     }
     let quarter = |q: u32| (q * 3, q * 3 + 2);
-    let (first, last) = if rest.starts_with("上半年") {
+    // "前11个月": January to November.
+    let first_months = rest
+        .strip_prefix('前')
+        .map(|r| {
+            r.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .and_then(|digits| month_of(&digits));
+    let (first, last) = if let Some(last) = first_months {
+        (0, last)
+    } else if rest.starts_with("上半年") {
         (0, 5)
     } else if rest.starts_with("下半年") {
         (6, 11)
@@ -310,6 +355,23 @@ mod tests {
         assert_eq!(periods("近年来，公安机关"), ["近年来（截至2022年4月）"]);
         assert_eq!(periods("五年来，全国法院"), ["2017年4月至2022年4月"]);
         assert_eq!(periods("2021年以来，全国"), ["2021年以来（截至2022年4月）"]);
+    }
+
+    #[test]
+    fn the_first_months_of_a_year_are_a_span() {
+        assert_eq!(periods("2021年前11个月，全国"), ["2021年前11个月"]);
+        assert_eq!(span("2021年前11个月"), Some((Some((2021, 1)), (2021, 11))));
+        assert_eq!(periods("今年前5个月"), ["2022年前5个月"]);
+    }
+
+    #[test]
+    fn period_phrases_are_not_words_of_the_question() {
+        assert_eq!(without_periods("2021年前11个月抓了多少人"), "，抓了多少人");
+        assert_eq!(
+            without_periods("国新办2022年4月发布会上一年来"),
+            "国新办，发布会上一年来"
+        );
+        assert_eq!(without_periods("拦截了多少涉诈电话"), "拦截了多少涉诈电话");
     }
 
     #[test]

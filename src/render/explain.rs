@@ -12,8 +12,8 @@ const PASSAGE_CHARS: usize = 40;
 /// The explanation as terminal text, one line per word and per candidate.
 pub fn explanation_text(explanation: &Explanation) -> String {
     let mut out = format!(
-        "normalised: {}\nwants figure: {}  unit: {:?}  year: {:?}\n",
-        explanation.normalized, explanation.wants_figure, explanation.unit, explanation.year
+        "normalised: {}\nwants figure: {}  unit: {:?}  period: {:?}\n",
+        explanation.normalized, explanation.wants_figure, explanation.unit, explanation.period
     );
     // Writing to a String cannot fail.
     for term in &explanation.terms {
@@ -37,8 +37,16 @@ pub fn explanation_text(explanation: &Explanation) -> String {
     for figure in &explanation.figures {
         let _ = writeln!(
             out,
-            "  figure {:.2} (confidence {:.2}): {} = {}",
-            figure.score, figure.confidence, figure.label, figure.value
+            "  figure {:.2} (confidence {:.2}): {} = {} [{}{}]",
+            figure.score,
+            figure.confidence,
+            figure.label,
+            figure.value,
+            figure.period.as_deref().unwrap_or("no period"),
+            figure
+                .fit
+                .map(|fit| format!(", {fit:?}"))
+                .unwrap_or_default()
         );
     }
     out

@@ -2,6 +2,7 @@
 //! it asks for a quantity, and which unit or period it has in mind.
 
 use super::lexicon::Lexicon;
+use crate::figures::{asked_period, without_periods};
 
 /// Words that carry no meaning for the search: question particles, pronouns, fillers.
 const STOPWORDS: &[&str] = &[
@@ -301,20 +302,25 @@ pub struct QuestionAnalysis {
     pub terms: Vec<QueryTerm>,
     pub wants_figure: bool,
     pub unit: Option<UnitClass>,
-    /// A year the question names ("2021年" → "2021").
-    pub year: Option<String>,
+    /// The period the question names ("2021年前11个月"), or a bare year ("2021").
+    pub period: Option<String>,
 }
 
 /// Analyses a normalised question (see [`crate::normalize::normalize_question`]).
 pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
-    let mut analysis = QuestionAnalysis::default();
-    let words = lexicon.words(normalized);
+    let mut analysis = QuestionAnalysis {
+        period: asked_period(normalized).map(|(period, _)| period),
+        ..QuestionAnalysis::default()
+    };
+    // The period is matched against each figure's period (see `answer::rank`), not searched for.
+    let unperiodic = without_periods(normalized);
+    let words = lexicon.words(&unperiodic);
     let mut i = 0;
     while i < words.len() {
         let word = words[i];
         i += 1;
         if let Some(year) = year_of(word) {
-            analysis.year = Some(year);
+            analysis.period.get_or_insert(year);
             continue;
         }
         if word.starts_with("百分之") || word == "百分比" {
@@ -498,7 +504,7 @@ mod tests {
     #[test]
     fn synonyms_and_years() {
         let a = analyze("2021年骗子电话有多少", &lexicon());
-        assert_eq!(a.year.as_deref(), Some("2021"));
+        assert_eq!(a.period.as_deref(), Some("2021年"));
         let scam = a.terms.iter().find(|t| t.text == "骗子").unwrap();
         let finders = TermFinders::new(std::slice::from_ref(scam));
         assert!(finders.found(0, "拦截涉诈电话"));
