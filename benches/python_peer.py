@@ -35,8 +35,8 @@ def main():
         question = line.rstrip("\n")
         scores = bm25.get_scores(jieba.lcut(question))
         best = max(range(len(corpus)), key=scores.__getitem__)
+        # No flush per line: a batch tool lets the output buffer, as fanzha-bot does.
         out.write(json.dumps({"question": question, "passage": corpus[best]}, ensure_ascii=False) + "\n")
-        out.flush()
 
 
 if __name__ == "__main__":

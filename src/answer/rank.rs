@@ -11,7 +11,7 @@ use super::{
     Answer, AnswerLimits, ExplainedCandidate, ExplainedFigure, ExplainedTerm, Explanation,
     FigureHit,
 };
-use crate::figures::{PeriodFit, PeriodSpan, asked_period, same_measure};
+use crate::figures::{PeriodFit, PeriodSpan, asked_period, date_figure, same_measure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
 use crate::search::query::{QueryTerm, QuestionAnalysis, TermFinders, UnitClass, analyze};
@@ -25,6 +25,8 @@ const QUANTITY_PASSAGE_CONFIDENCE: f32 = 0.75;
 const FIGURE_CONFIDENCE: f32 = 0.6;
 /// Candidate passages fetched from the index before re-ranking.
 const CANDIDATES: usize = 40;
+/// Score added to a passage that names a date, for a question that asks when.
+const DATED_PASSAGE_BONUS: f32 = 0.1;
 /// Candidates of each kind shown by [`Engine::explain`].
 const EXPLAINED_CANDIDATES: usize = 5;
 
@@ -138,7 +140,30 @@ impl Engine {
             .take(limits.passages)
             .map(|p| self.passage_hit(p.passage, p.score))
             .collect();
+        if analysis.wants_date && !leads_with_figure {
+            self.lead_with_date(&mut answer);
+        }
         answer
+    }
+
+    /// Asked when something happened, the answer leads with the date the best passage names
+    /// ("2022年12月1日", the sentence quoted), when it names one.
+    fn lead_with_date(&self, answer: &mut Answer) {
+        let Some(passage) = answer.passages.first() else {
+            return;
+        };
+        let Some(date) = date_figure(&passage.text) else {
+            return;
+        };
+        let hit = FigureHit {
+            figure: date,
+            source: passage.source.clone(),
+            paragraph: passage.paragraph.clone(),
+            score: passage.score,
+            measure: String::new(),
+        };
+        answer.figures.insert(0, hit);
+        answer.wants_figure = true;
     }
 
     /// How the engine reads a question: its words with their synonyms and weights, and the best
@@ -205,7 +230,16 @@ impl Engine {
             .collect();
         let weights = self.term_weights(&stats, terms, &standings);
         let finders = TermFinders::new(terms);
-        let passages = self.rank_passages(&stats, terms, &finders, &weights);
+        let mut passages = self.rank_passages(&stats, terms, &finders, &weights);
+        if analysis.wants_date {
+            // Asked when: of passages that match about as well, one that names a date answers.
+            for passage in &mut passages {
+                if date_figure(&self.passage(passage.passage).text).is_some() {
+                    passage.score += DATED_PASSAGE_BONUS;
+                }
+            }
+            passages.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
         let figures = self.rank_figures(analysis, asked, &finders, &weights, &passages);
         Ranking {
             standings,

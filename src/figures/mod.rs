@@ -7,10 +7,12 @@
 //! the paragraph's length and compiles its patterns once, because the engine runs it over every
 //! paragraph of the knowledge folder at index time.
 
+mod date;
 mod label;
 mod period;
 mod quantity;
 
+pub use date::date_figure;
 pub use label::same_measure;
 pub use period::{PeriodFit, PeriodSpan, asked_period, period_span, without_periods};
 

@@ -595,13 +595,19 @@ mod tests {
 
     #[test]
     fn line_numbers_of_200000_paragraphs_are_found_in_linear_time() {
-        let count = 200_000;
-        let markdown: String = (0..count).map(|i| format!("第{i}段。\n\n")).collect();
-        let started = std::time::Instant::now();
-        let body = parse(&markdown, 1);
-        let took = started.elapsed();
-        assert_eq!(body.paragraphs.len(), count);
-        assert_eq!(body.paragraphs[count - 1].line, 2 * count - 1);
-        assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+        // Ten times the paragraphs must take about ten times as long, not a hundred: a ratio,
+        // not a wall-clock limit, so a busy machine does not fail the test.
+        let timed = |count: usize| {
+            let markdown: String = (0..count).map(|i| format!("第{i}段。\n\n")).collect();
+            let started = std::time::Instant::now();
+            let body = parse(&markdown, 1);
+            let took = started.elapsed();
+            assert_eq!(body.paragraphs.len(), count);
+            assert_eq!(body.paragraphs[count - 1].line, 2 * count - 1);
+            took
+        };
+        let small = timed(20_000);
+        let large = timed(200_000);
+        assert!(large < small * 40, "20,000: {small:?}, 200,000: {large:?}");
     }
 }

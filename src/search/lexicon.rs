@@ -245,6 +245,20 @@ pub fn quoted_terms(text: &str) -> Vec<String> {
             rest = &after[end + close.len_utf8()..];
         }
     }
+    // Titles name laws and campaigns the way people ask about them: 《中华人民共和国反电信网络诈骗法》
+    // is asked as "反电信网络诈骗法", so the name goes in without the country's.
+    let mut rest = text;
+    while let Some(start) = rest.find('《') {
+        let after = &rest[start + '《'.len_utf8()..];
+        let Some(end) = after.find('》') else { break };
+        let inner = &after[..end];
+        let name = inner.strip_prefix("中华人民共和国").unwrap_or(inner);
+        let count = name.chars().count();
+        if (3..=12).contains(&count) && name.chars().all(char::is_alphanumeric) {
+            out.push(name.to_string());
+        }
+        rest = &after[end + '》'.len_utf8()..];
+    }
     out
 }
 
@@ -388,6 +402,12 @@ mod tests {
             quoted_terms(text),
             ["云剑", "长城", "断卡", "断流", "断卡行动2.0"]
         );
+    }
+
+    #[test]
+    fn law_titles_are_words_without_the_country_name() {
+        let text = "《中华人民共和国反电信网络诈骗法》正式施行，《全民反诈公开课》，《办法》";
+        assert_eq!(quoted_terms(text), ["反电信网络诈骗法", "全民反诈公开课"]);
     }
 
     #[test]

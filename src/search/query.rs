@@ -139,6 +139,26 @@ const STOPWORDS: &[&str] = &[
     "for",
 ];
 
+/// Words that ask when something happened ("什么时候施行", "哪天通过"): the answer is the date
+/// in the sentence that says so, so they are not searched for.
+const DATE_CUES: &[&str] = &[
+    "什么时候",
+    "啥时候",
+    "何时",
+    "哪天",
+    "哪一天",
+    "哪年",
+    "哪一年",
+    "几月",
+    "几号",
+    "几日",
+    "几月几日",
+    "几月几号",
+    "什么时间",
+    "哪个月",
+    "日期",
+];
+
 /// Words that ask for advice ("被骗了怎么办"). They say which kind of passage answers ("遇到…怎么办"),
 /// so they are searched for, but at half weight: the subject of the question must decide, not
 /// its form — else any advice passage would answer any question ending in 怎么办.
@@ -304,12 +324,16 @@ pub struct QuestionAnalysis {
     pub unit: Option<UnitClass>,
     /// The period the question names ("2021年前11个月"), or a bare year ("2021").
     pub period: Option<String>,
+    /// Whether it asks when something happened (see [`DATE_CUES`]).
+    pub wants_date: bool,
 }
 
 /// Analyses a normalised question (see [`crate::normalize::normalize_question`]).
 pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
     let mut analysis = QuestionAnalysis {
         period: asked_period(normalized).map(|(period, _)| period),
+        // Cut as words or not ("什么时候" may come out as "什么" + "时候").
+        wants_date: DATE_CUES.iter().any(|cue| normalized.contains(cue)),
         ..QuestionAnalysis::default()
     };
     // The period is matched against each figure's period (see `answer::rank`), not searched for.
@@ -321,6 +345,10 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
         i += 1;
         if let Some(year) = year_of(word) {
             analysis.period.get_or_insert(year);
+            continue;
+        }
+        if DATE_CUES.contains(&word) {
+            analysis.wants_date = true;
             continue;
         }
         if word.starts_with("百分之") || word == "百分比" {
