@@ -16,7 +16,7 @@ use crate::search::lexicon::LexiconFiles;
 
 /// Bumped whenever the snapshot or index layout of [`super::saved_index`] changes, so old
 /// snapshots are ignored (it is part of every fingerprint).
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 /// The hex SHA-256 of a file's bytes.
 pub fn content_hash(bytes: &[u8]) -> String {

@@ -30,7 +30,7 @@ pub mod saved_index;
 
 use self::cache::KnowledgeCache;
 use self::refresh::{LoadStep, ReloadReport, refresh_cache};
-use self::saved_index::{IndexStore, PersistError, SavedIndex};
+use self::saved_index::{IndexLock, IndexStore, PersistError, SavedIndex};
 use crate::answer::EngineError;
 use crate::answer::engine::Engine;
 use crate::knowledge::{self, LoadError, Problem};
@@ -111,9 +111,23 @@ impl LiveKnowledge {
         data_dir: Option<&Path>,
         progress: &dyn Fn(LoadStep),
     ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
-        let started = Instant::now();
         let store = data_dir.map(IndexStore::in_data_dir);
-        let (mut saved, cache) = match store.as_ref().and_then(IndexStore::load_snapshot) {
+        LiveKnowledge::load_from(knowledge_dir, store, progress)
+    }
+
+    /// [`LiveKnowledge::load_with_progress`] with the index in `store` (none: in memory). The
+    /// store's lock is held for the whole load; when another process holds it for longer than
+    /// the store's lock wait, everything is loaded in memory and the store is left alone
+    /// ([`ReloadReport::index_locked`]).
+    pub fn load_from(
+        knowledge_dir: &Path,
+        store: Option<IndexStore>,
+        progress: &dyn Fn(LoadStep),
+    ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
+        let started = Instant::now();
+        let (lock, index_locked) = lock_store(store.as_ref())?;
+        let usable = store.as_ref().filter(|_| !index_locked);
+        let (mut saved, cache) = match usable.and_then(IndexStore::load_snapshot) {
             Some((saved, cache)) => (Some(saved), cache),
             None => (None, KnowledgeCache::default()),
         };
@@ -128,8 +142,9 @@ impl LiveKnowledge {
             last_reload: SystemTime::now(),
         };
         let mut report = refresh_cache(knowledge_dir, &mut state.cache, progress)?;
+        report.index_locked = index_locked;
         let fingerprint = state.cache.fingerprint();
-        let opened = match (&store, saved.as_mut()) {
+        let opened = match (usable, saved.as_mut()) {
             (Some(store), Some(saved)) => store.open_engine(saved, &state.cache),
             _ => None,
         };
@@ -145,17 +160,13 @@ impl LiveKnowledge {
                 progress(LoadStep::Indexing {
                     documents: state.cache.articles.len(),
                 });
-                let built = build_engine(
-                    store.as_ref(),
-                    &state.cache,
-                    saved.as_ref(),
-                    status.built_at,
-                )?;
+                let built = build_engine(usable, &state.cache, saved.as_ref(), status.built_at)?;
                 report.reindexed = built.reindexed;
                 state.saved = built.saved;
                 built.engine
             }
         };
+        drop(lock);
         state.served_fingerprint = fingerprint;
         report.documents = state.cache.articles.len();
         report.new_problems = report.problems.clone();
@@ -233,14 +244,12 @@ impl LiveKnowledge {
         report.documents = state.cache.articles.len();
         let fingerprint = state.cache.fingerprint();
         let mut built_at = None;
-        if fingerprint != state.served_fingerprint {
+        if fingerprint != state.served_fingerprint || report.repaired > 0 {
             let now = SystemTime::now();
-            let built = build_engine(
-                self.shared.store.as_ref(),
-                &state.cache,
-                state.saved.as_ref(),
-                now,
-            )?;
+            let (_lock, index_locked) = lock_store(self.shared.store.as_ref())?;
+            report.index_locked = index_locked;
+            let store = self.shared.store.as_ref().filter(|_| !index_locked);
+            let built = build_engine(store, &state.cache, state.saved.as_ref(), now)?;
             self.shared.engine.store(Arc::new(built.engine));
             state.saved = built.saved;
             report.reindexed = built.reindexed;
@@ -341,6 +350,26 @@ impl LiveKnowledge {
 /// Keeps the folder watched; dropping it stops watching.
 pub struct KnowledgeWatcher {
     _debouncer: Debouncer<notify::RecommendedWatcher>,
+}
+
+/// Takes `store`'s lock: the lock (none without a store) and whether another process kept it
+/// (then the store must be left alone, which is logged).
+fn lock_store(store: Option<&IndexStore>) -> Result<(Option<IndexLock>, bool), ReloadError> {
+    let Some(store) = store else {
+        return Ok((None, false));
+    };
+    match store.lock()? {
+        Some(lock) => Ok((Some(lock), false)),
+        None => {
+            tracing::warn!(
+                "{}: locked by another fanzha-bot (`fanzha-bot index` or a replica sharing \
+                 DATA_DIR); loading in memory without reading or saving it (give each replica its \
+                 own DATA_DIR, or run `index` while the bot is stopped)",
+                store.dir().display()
+            );
+            Ok((None, true))
+        }
+    }
 }
 
 /// A newly built engine, with the persistent index it was saved as (when there is a store).
