@@ -32,6 +32,7 @@ pub mod scam_check;
 pub mod send;
 pub mod state;
 pub mod tips;
+pub mod webhook;
 
 use std::sync::Arc;
 
