@@ -99,7 +99,12 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
         config.knowledge_dir.display()
     );
     let scanner = Scanner::for_knowledge(&config.knowledge_dir)?;
-    let database = Database::open(&config.data_dir, config.database_url.as_deref()).await?;
+    let database = Database::open_with_key(
+        &config.data_dir,
+        config.database_url.as_deref(),
+        config.vote_key.clone(),
+    )
+    .await?;
     let me = bot.get_me().await.map_err(|err| match err {
         RequestError::Api(teloxide::ApiError::InvalidToken) => RunError::Unauthorized(err),
         err => RunError::Telegram(err),

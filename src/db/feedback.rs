@@ -1,5 +1,6 @@
 //! What people asked and what they thought of the answers: questions (text, chat type, time,
-//! answered or not; the asker only as a salted hash), the 👍/👎 votes, and the maintainers'
+//! answered or not; never who asked), the 👍/👎 votes (the voter only as a keyed hash, see
+//! [`super::vote_key`]), and the maintainers'
 //! report built from them (`fanzha-bot feedback`, `/report`).
 
 use std::fmt;
