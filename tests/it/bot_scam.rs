@@ -572,3 +572,60 @@ async fn daily_cards_unsubscribe_blocked_chats_and_retry_after_a_transient_failu
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_daily_batch_is_paced_and_answers_pass_it() {
+    within_limit(async {
+        let bot = Harness::start_in(SEED_DIR.path(), tempfile::tempdir().unwrap()).await;
+        let chats: Vec<i64> = (7_000..7_012).collect();
+        for &chat in &chats {
+            let subscription = fanzha_bot::db::chat_settings::TipSubscription {
+                chat,
+                thread: None,
+                minute_of_day: 9 * 60,
+                last_delivered: None,
+            };
+            bot.state.database.subscribe(&subscription).await.unwrap();
+        }
+        let api = client(&bot.api);
+        let pace = Duration::from_millis(50);
+        let batch = tips::deliver_due_paced(&api, &bot.state, at("2030-01-01T01:00:00Z"), pace);
+        let asker = 7_100;
+        // A question asked once the batch has begun.
+        let question = async {
+            bot.api
+                .wait_for("the first card", Duration::from_secs(10), |calls| {
+                    calls
+                        .iter()
+                        .find(|c| c.chat_id() == Some(chats[0]))
+                        .cloned()
+                })
+                .await;
+            bot.api.push(message_update(text_message(
+                asker,
+                asker,
+                "拦截了多少涉诈电话",
+            )));
+            bot.api.wait_sent(asker).await
+        };
+        let (sent, answer) = tokio::join!(batch, question);
+        assert_eq!(sent.unwrap(), chats.len());
+        let cards: Vec<Call> = bot
+            .api
+            .calls_to("sendMessage")
+            .into_iter()
+            .filter(|c| c.chat_id().is_some_and(|chat| chats.contains(&chat)))
+            .collect();
+        assert_eq!(cards.len(), chats.len());
+        let (first, last) = (cards[0].at, cards[cards.len() - 1].at);
+        // Sent `pace` apart; received within a little of that (each request's own delay varies).
+        assert!(
+            last - first >= pace * (chats.len() as u32 - 1) * 4 / 5,
+            "spread over {:?}",
+            last - first
+        );
+        assert!(answer.at < last, "the answer did not wait for the batch");
+        bot.stop().await;
+    })
+    .await;
+}
