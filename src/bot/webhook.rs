@@ -200,6 +200,12 @@ mod tests {
         (address, entries)
     }
 
+    async fn within_limit(test: impl std::future::Future<Output = ()>) {
+        tokio::time::timeout(TIME_LIMIT, test)
+            .await
+            .expect("in time");
+    }
+
     /// Sends `head` (request line and headers, without the blank line) and `body` on a new
     /// connection, and returns it.
     async fn send(address: SocketAddr, head: &str, body: &[u8]) -> TcpStream {
@@ -216,6 +222,11 @@ mod tests {
         format!(
             "POST /hook HTTP/1.1\r\nhost: x\r\ncontent-length: {length}\r\n{SECRET_HEADER}: {secret}"
         )
+    }
+
+    /// The status code of the response to `head` and `body` on a new connection.
+    async fn status_of(address: SocketAddr, head: &str, body: &[u8]) -> String {
+        status(&mut send(address, head, body).await).await
     }
 
     /// The status code of the response on `stream` ("" when it was closed without one).
@@ -242,45 +253,50 @@ mod tests {
 
     #[tokio::test]
     async fn a_wrong_secret_is_refused_before_the_body_is_read() {
-        tokio::time::timeout(TIME_LIMIT, async {
+        within_limit(async {
             let (address, _entries) = server(WebhookLimits::default()).await;
-            let mut right = send(address, &post_head(SECRET, 2), b"{}").await;
-            assert_eq!(status(&mut right).await, "200");
+            assert_eq!(
+                status_of(address, &post_head(SECRET, 2), b"{}").await,
+                "200"
+            );
             // The body is announced and never sent: only a refusal before reading it answers.
-            let mut wrong = send(address, &post_head("guess", 1000), b"").await;
-            assert_eq!(status(&mut wrong).await, "401");
+            assert_eq!(
+                status_of(address, &post_head("guess", 1000), b"").await,
+                "401"
+            );
             let head = "POST /hook HTTP/1.1\r\nhost: x\r\ncontent-length: 1000";
-            let mut none = send(address, head, b"").await;
-            assert_eq!(status(&mut none).await, "401");
+            assert_eq!(status_of(address, head, b"").await, "401");
         })
-        .await
-        .expect("in time");
+        .await;
     }
 
     #[tokio::test]
     async fn an_oversized_body_gets_413() {
-        tokio::time::timeout(TIME_LIMIT, async {
+        within_limit(async {
             let limits = WebhookLimits {
                 body_bytes: 100,
                 ..WebhookLimits::default()
             };
             let (address, _entries) = server(limits).await;
-            let mut declared = send(address, &post_head(SECRET, 1 << 30), b"").await;
-            assert_eq!(status(&mut declared).await, "413");
+            assert_eq!(
+                status_of(address, &post_head(SECRET, 1 << 30), b"").await,
+                "413"
+            );
             let chunked = format!(
                 "POST /hook HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n{SECRET_HEADER}: {SECRET}"
             );
             let body = format!("c8\r\n{}\r\n0\r\n\r\n", "x".repeat(200));
-            let mut undeclared = send(address, &chunked, body.as_bytes()).await;
-            assert_eq!(status(&mut undeclared).await, "413");
+            assert_eq!(
+                status_of(address, &chunked, body.as_bytes()).await,
+                "413"
+            );
         })
-        .await
-        .expect("in time");
+        .await;
     }
 
     #[tokio::test]
     async fn requests_over_the_concurrency_limit_get_503_and_slow_ones_time_out() {
-        tokio::time::timeout(TIME_LIMIT, async {
+        within_limit(async {
             let limits = WebhookLimits {
                 concurrent: 2,
                 request_timeout: Duration::from_millis(500),
@@ -303,16 +319,18 @@ mod tests {
             for mut stream in slow {
                 assert_eq!(status(&mut stream).await, "408");
             }
-            let mut after = send(address, &post_head(SECRET, 2), b"{}").await;
-            assert_eq!(status(&mut after).await, "200", "permits are given back");
+            assert_eq!(
+                status_of(address, &post_head(SECRET, 2), b"{}").await,
+                "200",
+                "permits are given back"
+            );
         })
-        .await
-        .expect("in time");
+        .await;
     }
 
     #[tokio::test]
     async fn a_connection_that_sends_no_headers_is_closed() {
-        tokio::time::timeout(TIME_LIMIT, async {
+        within_limit(async {
             let limits = WebhookLimits {
                 header_timeout: Duration::from_millis(300),
                 ..WebhookLimits::default()
@@ -328,7 +346,6 @@ mod tests {
             assert!(code.is_empty() || code == "408", "{code}");
             assert!(started.elapsed() < Duration::from_secs(5));
         })
-        .await
-        .expect("in time");
+        .await;
     }
 }

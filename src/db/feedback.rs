@@ -233,7 +233,7 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::tests::{TestStore, test_stores};
+    use crate::db::tests::{TestStore, count, test_stores};
 
     fn asked(text: &str, answered: bool, _asker: u64) -> AskedQuestion {
         AskedQuestion {
@@ -291,13 +291,11 @@ mod tests {
             Some("拦截了多少涉诈电话")
         );
         assert_eq!(store.question_text(1).await.unwrap(), None);
-        let with_asker: i64 =
-            sqlx::query("SELECT COUNT(*) FROM questions WHERE user_hash IS NOT NULL")
-                .fetch_one(&store.pool)
-                .await
-                .unwrap()
-                .try_get(0)
-                .unwrap();
+        let with_asker = count(
+            &store,
+            "SELECT COUNT(*) FROM questions WHERE user_hash IS NOT NULL",
+        )
+        .await;
         assert_eq!(with_asker, 0, "who asked is never stored");
     }
 }

@@ -345,6 +345,12 @@ pub(crate) mod tests {
         }
     }
 
+    /// The one number `sql` (a `SELECT COUNT(*) …`) returns.
+    pub(crate) async fn count(store: &Database, sql: &str) -> i64 {
+        let row = sqlx::query(sql).fetch_one(&store.pool).await.unwrap();
+        row.try_get(0).unwrap()
+    }
+
     /// The stores `test` runs on: SQLite, and PostgreSQL when `DATABASE_URL` names a server.
     pub(crate) async fn test_stores(test: &str) -> Vec<TestStore> {
         let mut stores = vec![TestStore {
@@ -376,20 +382,10 @@ pub(crate) mod tests {
             let store = backend.open().await;
             assert_eq!(store.user_hash(42), hash);
             store.record_vote(7, 42, false).await.unwrap();
-            let votes: i64 = sqlx::query("SELECT COUNT(*) FROM feedback")
-                .fetch_one(&store.pool)
-                .await
-                .unwrap()
-                .try_get(0)
-                .unwrap();
+            let votes = count(&store, "SELECT COUNT(*) FROM feedback").await;
             assert_eq!(votes, 1, "deduplicated across a restart");
             // Nothing in the database is a key: every setting stored is listed here.
-            let settings: i64 = sqlx::query("SELECT COUNT(*) FROM store_settings")
-                .fetch_one(&store.pool)
-                .await
-                .unwrap()
-                .try_get(0)
-                .unwrap();
+            let settings = count(&store, "SELECT COUNT(*) FROM store_settings").await;
             assert_eq!(settings, 0, "no salt or key in the database");
             let other = VoteKey::from_setting(&"x".repeat(32)).unwrap();
             let data = backend.dir.path().join("data");
@@ -420,15 +416,9 @@ pub(crate) mod tests {
             .unwrap();
         store.close().await;
         let store = Database::open(&data, None).await.unwrap();
-        let count = |sql: &'static str| {
-            let pool = store.pool.clone();
-            async move {
-                let row = sqlx::query(sql).fetch_one(&pool).await.unwrap();
-                row.try_get::<i64, _>(0).unwrap()
-            }
-        };
-        assert_eq!(count("SELECT COUNT(*) FROM store_settings").await, 0);
-        assert_eq!(count("SELECT COUNT(*) FROM feedback").await, 1);
+        let settings = count(&store, "SELECT COUNT(*) FROM store_settings").await;
+        assert_eq!(settings, 0);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM feedback").await, 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

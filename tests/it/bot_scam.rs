@@ -534,17 +534,10 @@ async fn a_dead_database_costs_no_answer_and_no_apology_to_a_group() {
 async fn daily_cards_unsubscribe_blocked_chats_and_retry_after_a_transient_failure() {
     within_limit(async {
         use axum::http::StatusCode;
-        use fanzha_bot::db::chat_settings::TipSubscription;
         let bot = Harness::start_with(client).await;
         let (blocked, flaky) = (551, 552);
         for chat in [blocked, flaky] {
-            let subscription = TipSubscription {
-                chat,
-                thread: None,
-                minute_of_day: 9 * 60,
-                last_delivered: None,
-            };
-            bot.state.database.subscribe(&subscription).await.unwrap();
+            subscribe_at_nine(&bot, chat).await;
         }
         let api = client(&bot.api);
         // Due in the order they subscribed: the blocked chat first, then a server error.
@@ -579,13 +572,7 @@ async fn a_big_daily_batch_is_paced_and_answers_pass_it() {
         let bot = Harness::start_in(SEED_DIR.path(), tempfile::tempdir().unwrap()).await;
         let chats: Vec<i64> = (7_000..7_012).collect();
         for &chat in &chats {
-            let subscription = fanzha_bot::db::chat_settings::TipSubscription {
-                chat,
-                thread: None,
-                minute_of_day: 9 * 60,
-                last_delivered: None,
-            };
-            bot.state.database.subscribe(&subscription).await.unwrap();
+            subscribe_at_nine(&bot, chat).await;
         }
         let api = client(&bot.api);
         let pace = Duration::from_millis(50);
@@ -628,4 +615,15 @@ async fn a_big_daily_batch_is_paced_and_answers_pass_it() {
         bot.stop().await;
     })
     .await;
+}
+
+/// Subscribes `chat` to the daily card at 09:00 China time, never delivered yet.
+async fn subscribe_at_nine(bot: &Harness, chat: i64) {
+    let subscription = fanzha_bot::db::chat_settings::TipSubscription {
+        chat,
+        thread: None,
+        minute_of_day: 9 * 60,
+        last_delivered: None,
+    };
+    bot.state.database.subscribe(&subscription).await.unwrap();
 }
