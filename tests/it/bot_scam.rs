@@ -570,12 +570,13 @@ async fn daily_cards_unsubscribe_blocked_chats_and_retry_after_a_transient_failu
 async fn a_big_daily_batch_is_paced_and_answers_pass_it() {
     within_limit(async {
         let bot = Harness::start_in(SEED_DIR.path(), tempfile::tempdir().unwrap()).await;
-        let chats: Vec<i64> = (7_000..7_012).collect();
+        let chats: Vec<i64> = (7_000..7_006).collect();
         for &chat in &chats {
             subscribe_at_nine(&bot, chat).await;
         }
         let api = client(&bot.api);
-        let pace = Duration::from_millis(50);
+        // Well above what one card costs here (claim + send, a few tens of ms in a debug build).
+        let pace = Duration::from_millis(200);
         let batch = tips::deliver_due_paced(&api, &bot.state, at("2030-01-01T01:00:00Z"), pace);
         let asker = 7_100;
         // A question asked once the batch has begun.
@@ -604,13 +605,12 @@ async fn a_big_daily_batch_is_paced_and_answers_pass_it() {
             .filter(|c| c.chat_id().is_some_and(|chat| chats.contains(&chat)))
             .collect();
         assert_eq!(cards.len(), chats.len());
-        let (first, last) = (cards[0].at, cards[cards.len() - 1].at);
+        let last = cards[cards.len() - 1].at;
         // Sent `pace` apart; received within a little of that (each request's own delay varies).
-        assert!(
-            last - first >= pace * (chats.len() as u32 - 1) * 4 / 5,
-            "spread over {:?}",
-            last - first
-        );
+        for pair in cards.windows(2) {
+            let gap = pair[1].at - pair[0].at;
+            assert!(gap >= pace * 3 / 4, "cards {gap:?} apart");
+        }
         assert!(answer.at < last, "the answer did not wait for the batch");
         bot.stop().await;
     })
