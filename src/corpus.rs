@@ -10,12 +10,15 @@
 //!   reads and decodes it from its own file the first time a question touches the article. A
 //!   restart therefore costs time in proportion to the number of articles, not to their text.
 
+use std::io::Write;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::figures::{Figure, LeadInPeriods, PeriodSpan, period_span};
 use crate::knowledge::{Document, Passage, split_passages};
@@ -117,6 +120,25 @@ impl ArticleBody {
     }
 }
 
+/// The length and hash of a saved body file: a body read back is used only when both match, so
+/// a file truncated, overwritten or damaged on disk is noticed before it is decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BodyCheck {
+    pub len: u64,
+    /// Hex SHA-256 of the file's bytes (the first 16 bytes of it).
+    pub hash: String,
+}
+
+impl BodyCheck {
+    pub fn of(bytes: &[u8]) -> BodyCheck {
+        let digest = Sha256::digest(bytes);
+        BodyCheck {
+            len: bytes.len() as u64,
+            hash: digest[..16].iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+}
+
 /// One article as served: its meta, and its body in memory or on disk (see the module docs).
 #[derive(Debug)]
 pub struct Article {
@@ -124,6 +146,14 @@ pub struct Article {
     body: OnceLock<ArticleBody>,
     /// The file the body is saved in: where it is read from when it is not in memory yet.
     body_file: OnceLock<PathBuf>,
+    /// What the body file must hold (set when it is written or opened from the saved index).
+    body_check: OnceLock<BodyCheck>,
+    /// The body file could not be used: the article is served empty until the next refresh
+    /// parses its knowledge file again ([`Article::is_damaged`]). Not cached as the body, so
+    /// a passing read error does not empty the article for good.
+    damaged: AtomicBool,
+    /// The empty body served while damaged.
+    fallback: OnceLock<ArticleBody>,
 }
 
 /// Key form of any text: what a question is normalised to, so the two compare.
@@ -197,16 +227,22 @@ impl Article {
             meta,
             body: OnceLock::from(body),
             body_file: OnceLock::new(),
+            body_check: OnceLock::new(),
+            damaged: AtomicBool::new(false),
+            fallback: OnceLock::new(),
         }
     }
 
-    /// An article whose body was saved by [`Article::save_body`] in `body_file`; it is read on
-    /// first use.
-    pub fn stored(meta: ArticleMeta, body_file: PathBuf) -> Article {
+    /// An article whose body was saved by [`Article::save_body`] in `body_file`, which must
+    /// match `check`; it is read on first use.
+    pub fn stored(meta: ArticleMeta, body_file: PathBuf, check: BodyCheck) -> Article {
         Article {
             meta,
             body: OnceLock::new(),
             body_file: OnceLock::from(body_file),
+            body_check: OnceLock::from(check),
+            damaged: AtomicBool::new(false),
+            fallback: OnceLock::new(),
         }
     }
 
@@ -219,34 +255,54 @@ impl Article {
         self.body.get().is_some()
     }
 
-    /// The body, read from its file on first use. A body that cannot be read (the file was
-    /// removed or damaged behind the bot's back) is logged and served as empty: the article's
-    /// hits are dropped rather than crashing the question.
+    /// The body, read from its file on first use. A body that cannot be read, or is not the
+    /// one saved (its length or hash differ: the file was truncated, replaced or damaged behind
+    /// the bot's back), is logged and served as empty: the article's hits are dropped rather
+    /// than crashing the question, and the article counts as damaged until the next refresh
+    /// parses its knowledge file again.
     pub fn body(&self) -> &ArticleBody {
-        self.body.get_or_init(|| {
-            let Some(file) = self.body_file.get() else {
-                return ArticleBody::empty(&self.meta);
-            };
-            match read_body(file) {
-                Ok(body) if body.fits(&self.meta) => body,
-                Ok(_) => {
-                    tracing::error!(
-                        "{}: the saved article does not match the index; delete the index folder \
-                         under DATA_DIR to rebuild it",
-                        file.display()
-                    );
-                    ArticleBody::empty(&self.meta)
-                }
-                Err(err) => {
-                    tracing::error!(
-                        "{}: cannot read the saved article ({err}); delete the index folder under \
-                         DATA_DIR to rebuild it",
-                        file.display()
-                    );
-                    ArticleBody::empty(&self.meta)
-                }
+        if let Some(body) = self.body.get() {
+            return body;
+        }
+        let fallback = || self.fallback.get_or_init(|| ArticleBody::empty(&self.meta));
+        let Some(file) = self.body_file.get() else {
+            return fallback();
+        };
+        if self.is_damaged() {
+            return fallback();
+        }
+        match read_body(file, self.body_check.get()) {
+            Ok(body) if body.fits(&self.meta) => {
+                // Two questions may read it at once: the first one stored is kept.
+                let _ = self.body.set(body);
+                self.body.get().unwrap_or_else(|| fallback())
             }
-        })
+            result => {
+                let problem = match result {
+                    Ok(_) => "it does not match the index".to_string(),
+                    Err(err) => err.to_string(),
+                };
+                tracing::error!(
+                    "{}: cannot use the saved article ({problem}); it is served empty until the \
+                     next reload parses {} again",
+                    file.display(),
+                    self.meta.path
+                );
+                self.damaged.store(true, Ordering::Relaxed);
+                fallback()
+            }
+        }
+    }
+
+    /// Whether the saved body could not be used ([`Article::body`]): the article must be
+    /// parsed again from its knowledge file.
+    pub fn is_damaged(&self) -> bool {
+        self.damaged.load(Ordering::Relaxed)
+    }
+
+    /// What the saved body file holds, once saved or opened.
+    pub fn body_check(&self) -> Option<&BodyCheck> {
+        self.body_check.get()
     }
 
     /// The file the body is saved in, if it is.
@@ -254,15 +310,18 @@ impl Article {
         self.body_file.get().map(PathBuf::as_path)
     }
 
-    /// Writes the body to `file` (through a temporary file, so a crash never leaves half of it)
-    /// and remembers it as the body's file.
+    /// Writes the body to `file` (through a temporary file flushed to disk before it is
+    /// renamed, so neither a crash nor a power cut leaves half of it) and remembers it as the
+    /// body's file. The caller syncs the folder once all are written.
     pub fn save_body(&self, file: &Path) -> Result<(), BodyFileError> {
         let bytes = postcard::to_allocvec(self.body())?;
         let temporary = file.with_extension("tmp");
-        std::fs::write(&temporary, bytes)?;
+        write_synced(&temporary, &bytes)?;
         std::fs::rename(&temporary, file)?;
         // A body saved twice (the same article in two stores) keeps its first file.
-        let _ = self.body_file.set(file.to_path_buf());
+        if self.body_file.set(file.to_path_buf()).is_ok() {
+            let _ = self.body_check.set(BodyCheck::of(&bytes));
+        }
         Ok(())
     }
 }
@@ -274,10 +333,30 @@ pub enum BodyFileError {
     Io(#[from] std::io::Error),
     #[error("cannot encode or decode the article: {0}")]
     Encoding(#[from] postcard::Error),
+    #[error(
+        "the file changed since it was saved ({found} bytes and another hash; {expected} bytes saved)"
+    )]
+    Changed { expected: u64, found: u64 },
 }
 
-fn read_body(file: &Path) -> Result<ArticleBody, BodyFileError> {
+/// Writes `bytes` to a new `file` and flushes it to the disk.
+pub fn write_synced(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::fs::File::create(file)?;
+    out.write_all(bytes)?;
+    out.sync_all()
+}
+
+fn read_body(file: &Path, check: Option<&BodyCheck>) -> Result<ArticleBody, BodyFileError> {
     let bytes = std::fs::read(file)?;
+    if let Some(check) = check {
+        let found = BodyCheck::of(&bytes);
+        if found != *check {
+            return Err(BodyFileError::Changed {
+                expected: check.len,
+                found: found.len,
+            });
+        }
+    }
     Ok(postcard::from_bytes(&bytes)?)
 }
 
@@ -310,37 +389,72 @@ mod tests {
         );
     }
 
+    /// `article` saved in `dir/a.bin`, and what its file must hold.
+    fn saved(dir: &Path, derived: &Article) -> (PathBuf, BodyCheck) {
+        let file = dir.join("a.bin");
+        derived.save_body(&file).unwrap();
+        (file, derived.body_check().unwrap().clone())
+    }
+
     #[test]
     fn a_saved_body_is_read_back_on_first_use() {
         let dir = tempfile::tempdir().unwrap();
         let derived = article("拦截涉诈电话19.5亿次。");
-        let file = dir.path().join("a.bin");
-        derived.save_body(&file).unwrap();
-        let stored = Article::stored(derived.meta().clone(), file);
+        let (file, check) = saved(dir.path(), &derived);
+        assert_eq!(check, BodyCheck::of(&std::fs::read(&file).unwrap()));
+        let stored = Article::stored(derived.meta().clone(), file, check);
         assert!(!stored.body_is_loaded());
         assert_eq!(stored.body(), derived.body());
         assert!(stored.body_is_loaded());
+        assert!(!stored.is_damaged());
     }
 
     #[test]
-    fn a_damaged_body_file_serves_an_empty_article() {
+    fn a_damaged_body_file_serves_an_empty_article_until_reparsed() {
         let dir = tempfile::tempdir().unwrap();
         let derived = article("拦截涉诈电话19.5亿次。");
-        let file = dir.path().join("a.bin");
-        derived.save_body(&file).unwrap();
+        let (file, check) = saved(dir.path(), &derived);
         let bytes = std::fs::read(&file).unwrap();
         std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
-        let stored = Article::stored(derived.meta().clone(), file.clone());
+        let stored = Article::stored(derived.meta().clone(), file.clone(), check.clone());
         assert!(stored.body().passages.is_empty());
+        assert!(stored.is_damaged(), "the refresh parses it again");
+        assert!(
+            !stored.body_is_loaded(),
+            "the empty body is not cached as the article's body"
+        );
         let other = article("拦截涉诈短信21.4亿条，处置域名网址104万个。");
         other.save_body(&file).unwrap();
-        let mismatched = Article::stored(derived.meta().clone(), file.clone());
+        let mismatched = Article::stored(derived.meta().clone(), file.clone(), check.clone());
         assert!(
             mismatched.body().figures.is_empty(),
             "a body that is not the one the meta describes is not served"
         );
-        let missing = Article::stored(derived.meta().clone(), dir.path().join("gone.bin"));
+        let missing = Article::stored(
+            derived.meta().clone(),
+            dir.path().join("gone.bin"),
+            check.clone(),
+        );
         assert!(missing.body().figures.is_empty());
         assert_eq!(missing.body().document.title, derived.meta().title);
+        assert!(missing.is_damaged());
+    }
+
+    #[test]
+    fn a_body_file_changed_in_place_is_refused_even_when_it_decodes() {
+        let dir = tempfile::tempdir().unwrap();
+        let derived = article("拦截涉诈电话19.5亿次。");
+        let (file, check) = saved(dir.path(), &derived);
+        // "19.5" → "19.6": the same length, still a valid body, another figure.
+        let mut bytes = std::fs::read(&file).unwrap();
+        let at = bytes.windows(4).position(|w| w == b"19.5").unwrap();
+        bytes[at + 3] = b'6';
+        std::fs::write(&file, &bytes).unwrap();
+        let stored = Article::stored(derived.meta().clone(), file, check);
+        assert!(
+            stored.body().passages.is_empty(),
+            "a changed body is not served"
+        );
+        assert!(stored.is_damaged());
     }
 }

@@ -165,7 +165,8 @@ pub async fn forward_problems<R: TelegramApi>(
                 reply_to: None,
             };
             if let Err(err) = send_html(&bot, target, &html, None).await {
-                tracing::warn!("cannot tell admin {admin} about knowledge problems: {err}");
+                tracing::warn!("cannot tell an admin about knowledge problems: {err}");
+                tracing::debug!(admin, "the admin not told");
             }
         }
     }

@@ -7,15 +7,16 @@ use std::time::Instant;
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::payloads::setters::*;
-use teloxide::types::{CallbackQuery, ParseMode};
+use teloxide::types::{CallbackQuery, InlineKeyboardMarkup, ParseMode};
 
 use crate::bot::api::{BotError, HandlerError, TelegramApi};
 use crate::bot::flood::{FloodVerdict, Sender};
 use crate::bot::replies;
 use crate::bot::send::{ReplyTarget, no_link_preview, send_html};
 use crate::bot::state::AppState;
+use crate::render::telegram::answer::AnswerPage;
 use crate::render::telegram::answer::{answer_page, paragraph_html};
-use crate::render::telegram::keyboard::{ButtonAction, answer_keyboard};
+use crate::render::telegram::keyboard::{ButtonAction, answer_keyboard, paragraph_check};
 
 /// The endpoint for button presses. Every press is answered (or Telegram shows a spinner).
 pub async fn on_button<R: TelegramApi>(
@@ -57,7 +58,10 @@ async fn press<R: TelegramApi>(
         return Ok(Some(replies::BUTTON_EXPIRED));
     };
     match action {
-        ButtonAction::Paragraph(paragraph) => {
+        ButtonAction::Paragraph {
+            at: paragraph,
+            check,
+        } => {
             let Some(message) = query.regular_message() else {
                 return Ok(Some(replies::BUTTON_EXPIRED));
             };
@@ -68,6 +72,10 @@ async fn press<R: TelegramApi>(
             let Some(context) = state.engine.load().paragraph_context(paragraph) else {
                 return Ok(Some(replies::PARAGRAPH_GONE));
             };
+            // Edited since the answer: the paragraph at that place is another one.
+            if check.is_some_and(|check| check != paragraph_check(&context.paragraph)) {
+                return Ok(Some(replies::PARAGRAPH_CHANGED));
+            }
             let target = ReplyTarget::to(message, true);
             send_html(bot, target, &paragraph_html(&context), None).await?;
             Ok(None)
@@ -85,7 +93,7 @@ async fn press<R: TelegramApi>(
                 .edit_message_text(message.chat.id, message.id, page.html.clone())
                 .parse_mode(ParseMode::Html)
                 .link_preview_options(no_link_preview())
-                .reply_markup(answer_keyboard(question, &page))
+                .reply_markup(keyboard(state, question, &page))
                 .await;
             match edited {
                 // A second press on the last page changes nothing; that is fine.
@@ -101,4 +109,17 @@ async fn press<R: TelegramApi>(
             Ok(Some(replies::THANKS_FOR_FEEDBACK))
         }
     }
+}
+
+/// The keyboard under an answer page, its "📄 原文" button checked against the paragraph served
+/// now.
+pub fn keyboard(state: &AppState, question: u64, page: &AnswerPage) -> InlineKeyboardMarkup {
+    let context = page
+        .paragraph
+        .and_then(|paragraph| state.engine.load().paragraph_context(paragraph));
+    answer_keyboard(
+        question,
+        page,
+        context.as_ref().map(|c| c.paragraph.as_str()),
+    )
 }

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use teloxide::update_listeners::webhooks;
 
+use crate::db::vote_key::VoteKey;
+
 /// How to get a token, for every message that complains about one.
 const BOTFATHER_HINT: &str = "talk to @BotFather in Telegram, send /newbot, and put the token it gives you in TELOXIDE_TOKEN (environment or .env)";
 
@@ -147,6 +149,8 @@ pub struct BotConfig {
     /// Telegram user ids allowed to use admin commands.
     pub admin_ids: Vec<u64>,
     pub webhook: Option<Webhook>,
+    /// The key votes are deduplicated with (`VOTE_KEY`); unset: the key file under `data_dir`.
+    pub vote_key: Option<VoteKey>,
 }
 
 impl fmt::Debug for BotConfig {
@@ -163,6 +167,7 @@ impl fmt::Debug for BotConfig {
             )
             .field("admin_ids", &self.admin_ids)
             .field("webhook", &self.webhook)
+            .field("vote_key", &self.vote_key)
             .finish()
     }
 }
@@ -245,6 +250,13 @@ impl BotConfig {
             database_url: var("DATABASE_URL"),
             admin_ids,
             webhook,
+            vote_key: var("VOTE_KEY")
+                .map(|key| VoteKey::from_setting(&key))
+                .transpose()
+                .map_err(|err| ConfigError::Invalid {
+                    name: "VOTE_KEY",
+                    problem: err.to_string().trim_start_matches("VOTE_KEY: ").to_string(),
+                })?,
         })
     }
 }
@@ -314,6 +326,18 @@ mod tests {
         .unwrap();
         assert_eq!(any_port.webhook.unwrap().port, 0, "the system picks one");
         assert!(config(&[("TELOXIDE_TOKEN", "1:a"), ("ADMIN_IDS", "bob")]).is_err());
+        let key = "k".repeat(40);
+        let keyed = config(&[("TELOXIDE_TOKEN", "1:a"), ("VOTE_KEY", &key)]).unwrap();
+        assert!(keyed.vote_key.is_some() && plain.vote_key.is_none());
+        assert!(
+            !format!("{keyed:?}").contains(&key),
+            "the key is never shown"
+        );
+        let short = config(&[("TELOXIDE_TOKEN", "1:a"), ("VOTE_KEY", "short")]).unwrap_err();
+        assert!(
+            short.to_string().starts_with("VOTE_KEY: must be at least"),
+            "{short}"
+        );
         assert!(config(&[("TELOXIDE_TOKEN", "1:a"), ("WEBHOOK_URL", "example.org")]).is_err());
     }
 

@@ -18,7 +18,7 @@ use crate::bot::send::no_link_preview;
 use crate::bot::state::AppState;
 use crate::normalize::clip_question;
 use crate::render::telegram::answer::{
-    AnswerItem, answer_items, card_description, card_title, item_html,
+    AnswerItem, answer_items, card_description, card_html, card_title,
 };
 
 /// Most cards offered for one query.
@@ -57,7 +57,7 @@ fn card(
     item: AnswerItem<'_>,
     keyboard: Option<&InlineKeyboardMarkup>,
 ) -> InlineQueryResult {
-    let content = InputMessageContentText::new(item_html(item))
+    let content = InputMessageContentText::new(card_html(item))
         .parse_mode(ParseMode::Html)
         .link_preview_options(no_link_preview());
     let mut article = InlineQueryResultArticle::new(

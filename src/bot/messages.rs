@@ -22,7 +22,6 @@ use crate::db::feedback::{AskedQuestion, new_question_id};
 use crate::normalize::clip_question;
 use crate::render::telegram::answer::answer_page;
 use crate::render::telegram::html::escape_html;
-use crate::render::telegram::keyboard::answer_keyboard;
 
 /// What an incoming message asks of the bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,7 +219,7 @@ async fn answer_question<R: TelegramApi>(
         answered: answer.answered,
         asked_at: Utc::now(),
     };
-    let keyboard = answer_keyboard(asked.id, &page);
+    let keyboard = crate::bot::buttons::keyboard(state, asked.id, &page);
     send_html(bot, target, &page.html, Some(keyboard)).await?;
     // Answered first: a slow or dead database costs the report a line, never the asker the
     // answer. Awaited (briefly) so a press of the answer's buttons, handled after this in the

@@ -32,6 +32,7 @@ pub mod scam_check;
 pub mod send;
 pub mod state;
 pub mod tips;
+pub mod webhook;
 
 use std::sync::Arc;
 
@@ -81,7 +82,62 @@ pub fn dispatcher_for<R: TelegramApi>(
             tracing::trace!(update = update.id.0, "update ignored");
         })
         .error_handler(Arc::new(|error: HandlerError| async move {
-            tracing::error!("handler failed: {error}");
+            log_handler_error(&error);
         }))
         .build()
+}
+
+/// Logs a handler failure: the cause at `error`; what the handler was doing — which chat and
+/// user, the query's text — only at `debug`, so logs at `info` hold no one's ids or words.
+pub fn log_handler_error(error: &HandlerError) {
+    tracing::error!("handler failed: {}", error.source);
+    tracing::debug!("handler failed: {error}");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::Mutex;
+
+    use teloxide::{ApiError, RequestError};
+
+    use super::*;
+    use crate::bot::api::BotError;
+
+    /// What `log` writes at `level` and above.
+    fn logged(level: tracing::Level, log: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Captured(Arc<Mutex<Vec<u8>>>);
+        impl Write for Captured {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, log);
+        let bytes = captured.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn handler_failures_log_ids_and_text_only_at_debug() {
+        let error = HandlerError {
+            context: "inline query \"我被骗了五万\" from user 424242".into(),
+            source: BotError::Telegram(RequestError::Api(ApiError::BotBlocked)),
+        };
+        let info = logged(tracing::Level::INFO, || log_handler_error(&error));
+        assert!(info.contains("handler failed"), "{info}");
+        assert!(!info.contains("424242") && !info.contains("五万"), "{info}");
+        let debug = logged(tracing::Level::DEBUG, || log_handler_error(&error));
+        assert!(debug.contains("424242"), "{debug}");
+    }
 }

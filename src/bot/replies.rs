@@ -53,6 +53,9 @@ pub const BUTTON_EXPIRED: &str = "这个按钮已过期，请重新提问。";
 /// Toast when the source paragraph is gone (the knowledge changed).
 pub const PARAGRAPH_GONE: &str = "原文已更新，请重新提问。";
 
+/// Toast when the paragraph at the button's place is no longer the one the answer quoted.
+pub const PARAGRAPH_CHANGED: &str = "这篇文章已更新，这一段已经变了，请重新提问。";
+
 /// A bare `/check` (no text, not a reply).
 pub const CHECK_USAGE: &str = "用法：/check 可疑消息的文字；或者回复那条消息，发送 /check。\n\
 私聊里直接转发可疑消息给我也可以。";

@@ -15,6 +15,7 @@ use teloxide::{RequestError, requests::RequesterExt};
 use crate::bot::api::{HandlerError, TelegramApi};
 use crate::bot::config::{BotConfig, ConfigError, Webhook};
 use crate::bot::state::AppState;
+use crate::bot::webhook::{self, WebhookLimits};
 use crate::bot::{admin, commands, dispatcher, tips};
 use crate::db::{Database, DatabaseError};
 use crate::live::{KnowledgeWatcher, LiveKnowledge, ReloadError};
@@ -98,7 +99,12 @@ pub async fn run(config: BotConfig) -> Result<(), RunError> {
         config.knowledge_dir.display()
     );
     let scanner = Scanner::for_knowledge(&config.knowledge_dir)?;
-    let database = Database::open(&config.data_dir, config.database_url.as_deref()).await?;
+    let database = Database::open_with_key(
+        &config.data_dir,
+        config.database_url.as_deref(),
+        config.vote_key.clone(),
+    )
+    .await?;
     let me = bot.get_me().await.map_err(|err| match err {
         RequestError::Api(teloxide::ApiError::InvalidToken) => RunError::Unauthorized(err),
         err => RunError::Telegram(err),
@@ -175,6 +181,7 @@ impl WebhookServer {
         let mut options = self.options;
         let port = options.address.port();
         let secret = options.get_or_gen_secret_token().to_owned();
+        let secret_check = secret.clone();
         let mut register = bot
             .set_webhook(options.url.clone())
             .secret_token(secret)
@@ -183,14 +190,15 @@ impl WebhookServer {
             register = register.max_connections(max);
         }
         register.await.map_err(RunError::Telegram)?;
-        let (updates, stopped, router) = webhooks::axum_no_setup(options);
+        let (updates, stopped, route) = webhooks::axum_no_setup(options);
+        let limits = WebhookLimits::default();
+        let router = webhook::guarded(route, &secret_check, &limits);
         // The server owns the route that feeds `updates`: the dispatcher's stream ends, and
         // `dispatch_with_listener` returns, once the server has shut down after `stopped`.
-        let server = tokio::spawn(
-            axum::serve(self.listener, router)
-                .with_graceful_shutdown(stopped)
-                .into_future(),
-        );
+        let server =
+            tokio::spawn(
+                async move { webhook::serve(self.listener, router, &limits, stopped).await },
+            );
         tracing::info!("receiving updates by webhook on port {port}");
         dispatch_until_signal(dispatcher, updates, signalled, "webhook listener failed").await;
         match server.await {

@@ -4,7 +4,9 @@
 //! Times are China time (UTC+8), whatever the server's zone. The scheduler is [`deliver_due`],
 //! called each minute by [`deliver_daily`] and directly (with a fixed time) by tests. Each
 //! delivery is claimed in the database before it is sent, so a restart — or a second replica —
-//! never sends a chat two cards on one day.
+//! never sends a chat two cards on one day. A big batch (everyone's 09:00) is sent at
+//! [`DAILY_CARD_PACE`], so it takes a third of the bot's 30 messages a second and the answers to
+//! questions asked meanwhile keep the rest instead of queueing behind thousands of cards.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,6 +28,10 @@ use crate::scam::TipCard;
 
 /// The daily card's time when `/subscribe` names none: 09:00 China time.
 pub const DEFAULT_MINUTE_OF_DAY: u16 = 9 * 60;
+
+/// The time between two daily cards of one batch: 10 a second, a third of what Telegram lets a
+/// bot send, so answers are never queued behind the batch.
+pub const DAILY_CARD_PACE: Duration = Duration::from_millis(100);
 
 /// How often the scheduler looks for due subscriptions.
 const SCHEDULER_PERIOD: Duration = Duration::from_secs(60);
@@ -125,6 +131,16 @@ pub async fn deliver_due<R: TelegramApi>(
     state: &AppState,
     now: DateTime<Utc>,
 ) -> Result<usize, BotError> {
+    deliver_due_paced(bot, state, now, DAILY_CARD_PACE).await
+}
+
+/// [`deliver_due`], one card every `pace` (the first at once).
+pub async fn deliver_due_paced<R: TelegramApi>(
+    bot: &R,
+    state: &AppState,
+    now: DateTime<Utc>,
+    pace: Duration,
+) -> Result<usize, BotError> {
     let local = china_time(now);
     let today = local.date();
     let due = state
@@ -137,7 +153,11 @@ pub async fn deliver_due<R: TelegramApi>(
     };
     let html = format!("{}\n{}", replies::DAILY_TIP_HEADING, card_html(card));
     let mut sent = 0;
+    let mut pacing = tokio::time::interval(pace);
+    // A slow send is not made up for with a burst.
+    pacing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for subscription in due {
+        pacing.tick().await;
         if !state
             .database
             .claim_delivery(subscription.chat, today)

@@ -283,6 +283,13 @@ fn check(knowledge: &Path, data_dir: Option<&Path>) -> anyhow::Result<ExitCode> 
         stats.figures
     );
     if let Some(data_dir) = data_dir {
+        if report.index_locked {
+            anyhow::bail!(
+                "{}: locked by another fanzha-bot (a running bot or another `index`), nothing was \
+                 saved: run `index` again once it has finished, or stop the bot first",
+                data_dir.join("index").display()
+            );
+        }
         let index = if report.opened_saved_index {
             "reused"
         } else if report.reindexed < report.documents {

@@ -1,5 +1,6 @@
 //! What people asked and what they thought of the answers: questions (text, chat type, time,
-//! answered or not; the asker only as a salted hash), the 👍/👎 votes, and the maintainers'
+//! answered or not; never who asked), the 👍/👎 votes (the voter only as a keyed hash, see
+//! [`super::vote_key`]), and the maintainers'
 //! report built from them (`fanzha-bot feedback`, `/report`).
 
 use std::fmt;
@@ -232,7 +233,7 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::tests::{TestStore, test_stores};
+    use crate::db::tests::{TestStore, count, test_stores};
 
     fn asked(text: &str, answered: bool, _asker: u64) -> AskedQuestion {
         AskedQuestion {
@@ -290,13 +291,11 @@ mod tests {
             Some("拦截了多少涉诈电话")
         );
         assert_eq!(store.question_text(1).await.unwrap(), None);
-        let with_asker: i64 =
-            sqlx::query("SELECT COUNT(*) FROM questions WHERE user_hash IS NOT NULL")
-                .fetch_one(&store.pool)
-                .await
-                .unwrap()
-                .try_get(0)
-                .unwrap();
+        let with_asker = count(
+            &store,
+            "SELECT COUNT(*) FROM questions WHERE user_hash IS NOT NULL",
+        )
+        .await;
         assert_eq!(with_asker, 0, "who asked is never stored");
     }
 }

@@ -6,12 +6,14 @@
 //! Runs on SQLite (a file under `DATA_DIR`, the default) or PostgreSQL (`DATABASE_URL`, so bot
 //! replicas can share one database) through sqlx's `Any` driver, with runtime queries in the SQL
 //! both understand. People are never stored: questions say nothing of who asked (migration 4
-//! forgot what older versions kept), and a vote keeps its voter only as a salted hash, the salt
-//! generated once and kept in the database itself. The schema grows by appending to
+//! forgot what older versions kept), and a vote keeps its voter only as a keyed hash (HMAC) whose
+//! key is not in the database ([`vote_key`]; migration 5 forgot the salt older versions kept
+//! there, so their hashes can no longer be traced to a user either). The schema grows by appending to
 //! [`MIGRATIONS`]; each database records which versions it has applied.
 
 pub mod chat_settings;
 pub mod feedback;
+pub mod vote_key;
 
 #[doc(hidden)]
 pub mod testing;
@@ -21,10 +23,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
-use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor, Row};
+
+use self::vote_key::{VoteKey, VoteKeyError};
 
 /// The SQLite file the bot keeps under `DATA_DIR`.
 pub const SQLITE_FILE: &str = "fanzha-bot.sqlite3";
@@ -60,6 +63,8 @@ pub enum DatabaseError {
     },
     #[error("database query failed: {0}")]
     Query(#[from] sqlx::Error),
+    #[error(transparent)]
+    VoteKey(#[from] VoteKeyError),
 }
 
 /// One step of the schema. Statements must run on both SQLite and PostgreSQL.
@@ -118,30 +123,49 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "questions no longer say who asked",
         statements: &["UPDATE questions SET user_hash = NULL"],
     },
+    Migration {
+        version: 5,
+        name: "the vote salt leaves the database (votes are hashed with a key kept outside it)",
+        statements: &["DELETE FROM store_settings WHERE key = 'user_hash_salt'"],
+    },
 ];
 
 /// The database, shared by all handlers (the pool is internally reference-counted).
 #[derive(Clone)]
 pub struct Database {
     pool: AnyPool,
-    salt: String,
+    vote_key: VoteKey,
 }
 
 impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Neither the salt nor the URL (it may hold a password) is shown.
+        // Neither the vote key nor the URL (it may hold a password) is shown.
         f.debug_struct("Database").finish_non_exhaustive()
     }
 }
 
 impl Database {
-    /// Opens `database_url` if given, else the SQLite file under `data_dir` (created if needed).
+    /// Opens `database_url` if given, else the SQLite file under `data_dir` (created if needed),
+    /// with the vote key kept in `data_dir` ([`VoteKey::in_data_dir`]).
     pub async fn open(
         data_dir: &Path,
         database_url: Option<&str>,
     ) -> Result<Database, DatabaseError> {
-        match database_url {
-            Some(url) => Database::open_url(url).await,
+        Database::open_with_key(data_dir, database_url, None).await
+    }
+
+    /// [`Database::open`] with the vote key `VOTE_KEY` when given, else the one in `data_dir`.
+    pub async fn open_with_key(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        vote_key: Option<VoteKey>,
+    ) -> Result<Database, DatabaseError> {
+        let vote_key = match vote_key {
+            Some(key) => key,
+            None => VoteKey::in_data_dir(data_dir)?,
+        };
+        let database = match database_url {
+            Some(url) => Database::open_url(url).await?,
             None => {
                 let data_dir_error = |source| DatabaseError::DataDir {
                     path: data_dir.to_path_buf(),
@@ -161,12 +185,18 @@ impl Database {
                 let options = SqliteConnectOptions::new()
                     .filename(&file)
                     .create_if_missing(true);
-                Database::open_url(options.to_url_lossy().as_str()).await
+                Database::open_url(options.to_url_lossy().as_str()).await?
             }
-        }
+        };
+        Ok(Database {
+            vote_key,
+            ..database
+        })
     }
 
     /// Opens a database by URL (`sqlite://…` or `postgres://…`) and brings its schema up to date.
+    /// Votes are hashed with a key of this process only ([`VoteKey::random`]): use
+    /// [`Database::open_with_key`] to deduplicate them across restarts.
     pub async fn open_url(url: &str) -> Result<Database, DatabaseError> {
         install_default_drivers();
         let backend = if url.starts_with("postgres") {
@@ -194,17 +224,15 @@ impl Database {
             .connect(url)
             .await
             .map_err(open_error)?;
-        let salt = load_or_create_salt(&pool).await?;
-        Ok(Database { pool, salt })
+        Ok(Database {
+            pool,
+            vote_key: VoteKey::random(),
+        })
     }
 
-    /// The salted hash a user id is stored as.
+    /// The keyed hash a voter is stored as.
     pub fn user_hash(&self, user: u64) -> String {
-        let digest = Sha256::new()
-            .chain_update(self.salt.as_bytes())
-            .chain_update(user.to_le_bytes())
-            .finalize();
-        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        self.vote_key.voter_hash(user)
     }
 
     /// Closes the pool, waiting for queries in flight.
@@ -298,23 +326,6 @@ async fn apply_migrations(
     Ok(())
 }
 
-async fn load_or_create_salt(pool: &AnyPool) -> Result<String, DatabaseError> {
-    let fresh: String = (0..32)
-        .map(|_| format!("{:02x}", rand::random::<u8>()))
-        .collect();
-    // Whoever inserts first wins; every replica then reads the same salt.
-    sqlx::query(
-        "INSERT INTO store_settings (key, value) VALUES ('user_hash_salt', $1) ON CONFLICT (key) DO NOTHING",
-    )
-    .bind(fresh)
-    .execute(pool)
-    .await?;
-    let row = sqlx::query("SELECT value FROM store_settings WHERE key = 'user_hash_salt'")
-        .fetch_one(pool)
-        .await?;
-    Ok(row.try_get(0)?)
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -328,13 +339,16 @@ pub(crate) mod tests {
     impl TestStore {
         /// Opens (or reopens) the store.
         pub(crate) async fn open(&self) -> Database {
-            match &self.url {
-                Some(url) => Database::open_url(url).await.unwrap(),
-                None => Database::open(&self.dir.path().join("data"), None)
-                    .await
-                    .unwrap(),
-            }
+            Database::open(&self.dir.path().join("data"), self.url.as_deref())
+                .await
+                .unwrap()
         }
+    }
+
+    /// The one number `sql` (a `SELECT COUNT(*) …`) returns.
+    pub(crate) async fn count(store: &Database, sql: &str) -> i64 {
+        let row = sqlx::query(sql).fetch_one(&store.pool).await.unwrap();
+        row.try_get(0).unwrap()
     }
 
     /// The stores `test` runs on: SQLite, and PostgreSQL when `DATABASE_URL` names a server.
@@ -353,19 +367,58 @@ pub(crate) mod tests {
     }
 
     #[tokio::test]
-    async fn reopening_keeps_salt_and_does_not_migrate_twice() {
-        for backend in test_stores("reopening_keeps_salt").await {
+    async fn reopening_keeps_the_vote_key_and_does_not_migrate_twice() {
+        for backend in test_stores("reopening_keeps_the_vote_key").await {
             let store = backend.open().await;
             let hash = store.user_hash(42);
             assert_ne!(hash, store.user_hash(43));
-            // A salted digest, not the id itself (a hex digest may contain "42" by chance).
+            // A keyed digest, not the id itself (a hex digest may contain "42" by chance).
             assert!(
                 hash.len() >= 16 && hash.chars().all(|c| c.is_ascii_hexdigit()),
                 "{hash}"
             );
+            store.record_vote(7, 42, true).await.unwrap();
             store.close().await;
-            assert_eq!(backend.open().await.user_hash(42), hash);
+            let store = backend.open().await;
+            assert_eq!(store.user_hash(42), hash);
+            store.record_vote(7, 42, false).await.unwrap();
+            let votes = count(&store, "SELECT COUNT(*) FROM feedback").await;
+            assert_eq!(votes, 1, "deduplicated across a restart");
+            // Nothing in the database is a key: every setting stored is listed here.
+            let settings = count(&store, "SELECT COUNT(*) FROM store_settings").await;
+            assert_eq!(settings, 0, "no salt or key in the database");
+            let other = VoteKey::from_setting(&"x".repeat(32)).unwrap();
+            let data = backend.dir.path().join("data");
+            let keyed = Database::open_with_key(&data, backend.url.as_deref(), Some(other))
+                .await
+                .unwrap();
+            assert_ne!(keyed.user_hash(42), hash, "VOTE_KEY replaces the key file");
         }
+    }
+
+    #[tokio::test]
+    async fn an_old_salt_is_forgotten_and_old_votes_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let store = Database::open(&data, None).await.unwrap();
+        // As version 4 left it: the salt in the database, a vote hashed with it.
+        sqlx::query("DELETE FROM schema_migrations WHERE version = 5")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO store_settings (key, value) VALUES ('user_hash_salt', 'abc')")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO feedback (question_id, user_hash, verdict, given_at) VALUES (1, 'old', -1, 0)")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        store.close().await;
+        let store = Database::open(&data, None).await.unwrap();
+        let settings = count(&store, "SELECT COUNT(*) FROM store_settings").await;
+        assert_eq!(settings, 0);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM feedback").await, 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -378,8 +431,8 @@ pub(crate) mod tests {
                     backend.open(),
                     backend.open()
                 );
-                let salts = [&opened.0, &opened.1, &opened.2, &opened.3].map(|db| db.user_hash(1));
-                assert!(salts.iter().all(|salt| *salt == salts[0]));
+                let keys = [&opened.0, &opened.1, &opened.2, &opened.3].map(|db| db.user_hash(1));
+                assert!(keys.iter().all(|key| *key == keys[0]));
             }
         }
     }

@@ -8,6 +8,11 @@
 //!   version served, and its problem is reported as `path:line: message`;
 //! - a deleted file disappears.
 //!
+//! A reload that would remove most articles at once (a `git checkout` or a scripted `rm` + `cp`
+//! caught half-way) is not trusted at first sight: the old engine keeps serving while the folder
+//! settles ([`MassRemovalGuard`]), and the folder is read again. Only when the articles are still
+//! gone is the removal served, and the admins are told (as a problem batch).
+//!
 //! The same holds for `dictionary.txt` and `synonyms.txt`. The new engine is built completely
 //! before it is swapped in, so a question is always answered by a whole engine — the old one
 //! during a rebuild. Rebuilds are serialised; call [`LiveKnowledge::rebuild`] off the serving path
@@ -27,10 +32,12 @@ use tokio::sync::broadcast;
 pub mod cache;
 pub mod refresh;
 pub mod saved_index;
+#[cfg(test)]
+mod tests;
 
 use self::cache::KnowledgeCache;
 use self::refresh::{LoadStep, ReloadReport, refresh_cache};
-use self::saved_index::{IndexStore, PersistError, SavedIndex};
+use self::saved_index::{IndexLock, IndexStore, PersistError, SavedIndex};
 use crate::answer::EngineError;
 use crate::answer::engine::Engine;
 use crate::knowledge::{self, LoadError, Problem};
@@ -39,6 +46,8 @@ use crate::sync::unpoisoned;
 
 /// How long the watcher waits for a burst of file events to settle before rebuilding.
 pub const WATCH_DEBOUNCE: Duration = Duration::from_millis(300);
+/// How long a mass removal is given to settle before the folder is read again.
+pub const MASS_REMOVAL_SETTLE: Duration = Duration::from_secs(3);
 /// Problem batches kept for slow subscribers before the oldest are dropped.
 const PROBLEM_CHANNEL_CAPACITY: usize = 64;
 
@@ -73,8 +82,41 @@ struct Shared {
     problems: broadcast::Sender<Vec<Problem>>,
 }
 
+/// When a reload removes so many articles that it is more likely a folder caught half-way
+/// through a change than a real removal, and how to wait for the folder to settle.
+#[derive(Clone)]
+pub struct MassRemovalGuard {
+    /// More than this share of the served articles removed at once is a mass removal.
+    pub share: f64,
+    /// Only when at least this many articles are served (two of three removed is no alarm).
+    pub min_articles: usize,
+    /// At most this many more looks at the folder while the removed set keeps changing.
+    pub looks: usize,
+    /// Waits for the folder to settle before the next look: sleeps [`MASS_REMOVAL_SETTLE`]
+    /// (tests pass their own, to change the folder meanwhile without sleeping).
+    pub settle: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl Default for MassRemovalGuard {
+    fn default() -> Self {
+        MassRemovalGuard {
+            share: 0.5,
+            min_articles: 4,
+            looks: 3,
+            settle: Arc::new(|| std::thread::sleep(MASS_REMOVAL_SETTLE)),
+        }
+    }
+}
+
+impl MassRemovalGuard {
+    fn is_mass_removal(&self, served: usize, removed: usize) -> bool {
+        served >= self.min_articles && removed as f64 > self.share * served as f64
+    }
+}
+
 struct RebuildState {
     cache: KnowledgeCache,
+    guard: MassRemovalGuard,
     /// Fingerprint of the cache the served engine was built from.
     served_fingerprint: String,
     /// The persistent index the served engine was opened from or saved as.
@@ -111,14 +153,29 @@ impl LiveKnowledge {
         data_dir: Option<&Path>,
         progress: &dyn Fn(LoadStep),
     ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
-        let started = Instant::now();
         let store = data_dir.map(IndexStore::in_data_dir);
-        let (mut saved, cache) = match store.as_ref().and_then(IndexStore::load_snapshot) {
+        LiveKnowledge::load_from(knowledge_dir, store, progress)
+    }
+
+    /// [`LiveKnowledge::load_with_progress`] with the index in `store` (none: in memory). The
+    /// store's lock is held for the whole load; when another process holds it for longer than
+    /// the store's lock wait, everything is loaded in memory and the store is left alone
+    /// ([`ReloadReport::index_locked`]).
+    pub fn load_from(
+        knowledge_dir: &Path,
+        store: Option<IndexStore>,
+        progress: &dyn Fn(LoadStep),
+    ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
+        let started = Instant::now();
+        let (lock, index_locked) = lock_store(store.as_ref())?;
+        let usable = store.as_ref().filter(|_| !index_locked);
+        let (mut saved, cache) = match usable.and_then(IndexStore::load_snapshot) {
             Some((saved, cache)) => (Some(saved), cache),
             None => (None, KnowledgeCache::default()),
         };
         let mut state = RebuildState {
             cache,
+            guard: MassRemovalGuard::default(),
             served_fingerprint: String::new(),
             saved: None,
         };
@@ -128,8 +185,9 @@ impl LiveKnowledge {
             last_reload: SystemTime::now(),
         };
         let mut report = refresh_cache(knowledge_dir, &mut state.cache, progress)?;
+        report.index_locked = index_locked;
         let fingerprint = state.cache.fingerprint();
-        let opened = match (&store, saved.as_mut()) {
+        let opened = match (usable, saved.as_mut()) {
             (Some(store), Some(saved)) => store.open_engine(saved, &state.cache),
             _ => None,
         };
@@ -145,17 +203,13 @@ impl LiveKnowledge {
                 progress(LoadStep::Indexing {
                     documents: state.cache.articles.len(),
                 });
-                let built = build_engine(
-                    store.as_ref(),
-                    &state.cache,
-                    saved.as_ref(),
-                    status.built_at,
-                )?;
+                let built = build_engine(usable, &state.cache, saved.as_ref(), status.built_at)?;
                 report.reindexed = built.reindexed;
                 state.saved = built.saved;
                 built.engine
             }
         };
+        drop(lock);
         state.served_fingerprint = fingerprint;
         report.documents = state.cache.articles.len();
         report.new_problems = report.problems.clone();
@@ -222,25 +276,29 @@ impl LiveKnowledge {
         unpoisoned(&self.shared.status)
     }
 
+    /// Replaces the guard against mass removals (see [`MassRemovalGuard`]).
+    pub fn set_mass_removal_guard(&self, guard: MassRemovalGuard) {
+        unpoisoned(&self.shared.rebuild).guard = guard;
+    }
+
     /// Re-reads the knowledge folder and swaps in a new engine if what is served changed.
-    /// Blocks for the whole rebuild: call it from a blocking thread, not from an async task.
+    /// Blocks for the whole rebuild (a mass removal adds the time the folder takes to settle):
+    /// call it from a blocking thread, not from an async task.
     pub fn rebuild(&self) -> Result<ReloadReport, ReloadError> {
         let started = Instant::now();
         let mut state = unpoisoned(&self.shared.rebuild);
         // The cache may run ahead of the served engine when a build fails: the fingerprints
         // then differ and the next rebuild tries again.
-        let mut report = refresh_cache(&self.shared.knowledge_dir, &mut state.cache, &|_| {})?;
+        let (mut report, notice) = self.refresh_settled(&mut state)?;
         report.documents = state.cache.articles.len();
         let fingerprint = state.cache.fingerprint();
         let mut built_at = None;
-        if fingerprint != state.served_fingerprint {
+        if fingerprint != state.served_fingerprint || report.repaired > 0 {
             let now = SystemTime::now();
-            let built = build_engine(
-                self.shared.store.as_ref(),
-                &state.cache,
-                state.saved.as_ref(),
-                now,
-            )?;
+            let (_lock, index_locked) = lock_store(self.shared.store.as_ref())?;
+            report.index_locked = index_locked;
+            let store = self.shared.store.as_ref().filter(|_| !index_locked);
+            let built = build_engine(store, &state.cache, state.saved.as_ref(), now)?;
             self.shared.engine.store(Arc::new(built.engine));
             state.saved = built.saved;
             report.reindexed = built.reindexed;
@@ -261,6 +319,7 @@ impl LiveKnowledge {
             .collect();
         status.problems = report.problems.clone();
         drop(status);
+        report.new_problems.extend(notice);
         if !report.new_problems.is_empty() {
             for problem in &report.new_problems {
                 tracing::warn!("{problem}");
@@ -278,6 +337,68 @@ impl LiveKnowledge {
             report.elapsed
         );
         Ok(report)
+    }
+
+    /// Brings the cache up to date with the folder; a mass removal is looked at again once the
+    /// folder has settled (the old engine serving meanwhile), until two looks agree. A removal
+    /// that stays is returned as a notice for the admins.
+    fn refresh_settled(
+        &self,
+        state: &mut RebuildState,
+    ) -> Result<(ReloadReport, Option<Problem>), ReloadError> {
+        let dir = &self.shared.knowledge_dir;
+        let before = state.cache.clone();
+        let served = before.articles.len();
+        let mut report = refresh_cache(dir, &mut state.cache, &|_| {})?;
+        let removed_now = |cache: &KnowledgeCache| -> BTreeSet<String> {
+            let kept = |path: &&String| !cache.articles.contains_key(*path);
+            before.articles.keys().filter(kept).cloned().collect()
+        };
+        let guard = state.guard.clone();
+        let mut removed = removed_now(&state.cache);
+        for look in 1..=guard.looks {
+            if !guard.is_mass_removal(served, removed.len()) {
+                if look > 1 {
+                    tracing::info!("the knowledge folder settled: no mass removal after all");
+                }
+                return Ok((report, None));
+            }
+            tracing::warn!(
+                "{} of {served} articles vanished from {} at once; still serving them and looking \
+                 again once the folder settles",
+                removed.len(),
+                dir.display()
+            );
+            (guard.settle)();
+            state.cache = before.clone();
+            report = refresh_cache(dir, &mut state.cache, &|_| {})?;
+            let again = removed_now(&state.cache);
+            if again == removed {
+                break;
+            }
+            removed = again;
+        }
+        if !guard.is_mass_removal(served, removed.len()) {
+            return Ok((report, None));
+        }
+        let message = format!(
+            "{} of {served} articles were removed at once and are still gone after the folder \
+             settled, so they are no longer served (restore the files if that was a mistake): {}",
+            removed.len(),
+            removed
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        tracing::warn!("{}: {message}", dir.display());
+        let notice = Problem {
+            path: dir.clone(),
+            line: 0,
+            message,
+        };
+        Ok((report, Some(notice)))
     }
 
     /// Rebuilds on a blocking thread (the admin `/reload` command); questions keep being answered
@@ -341,6 +462,26 @@ impl LiveKnowledge {
 /// Keeps the folder watched; dropping it stops watching.
 pub struct KnowledgeWatcher {
     _debouncer: Debouncer<notify::RecommendedWatcher>,
+}
+
+/// Takes `store`'s lock: the lock (none without a store) and whether another process kept it
+/// (then the store must be left alone, which is logged).
+fn lock_store(store: Option<&IndexStore>) -> Result<(Option<IndexLock>, bool), ReloadError> {
+    let Some(store) = store else {
+        return Ok((None, false));
+    };
+    match store.lock()? {
+        Some(lock) => Ok((Some(lock), false)),
+        None => {
+            tracing::warn!(
+                "{}: locked by another fanzha-bot (`fanzha-bot index` or a replica sharing \
+                 DATA_DIR); loading in memory without reading or saving it (give each replica its \
+                 own DATA_DIR, or run `index` while the bot is stopped)",
+                store.dir().display()
+            );
+            Ok((None, true))
+        }
+    }
 }
 
 /// A newly built engine, with the persistent index it was saved as (when there is a store).

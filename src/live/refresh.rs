@@ -24,6 +24,12 @@ pub struct ReloadReport {
     pub removed: usize,
     /// Broken files whose last good version is still served.
     pub kept_last_good: usize,
+    /// Articles parsed again because their saved body could not be used (the engine is rebuilt
+    /// for them even though no file changed).
+    pub repaired: usize,
+    /// The saved index was locked by another process (`fanzha-bot index`, or a replica sharing
+    /// `DATA_DIR`) for longer than the lock wait: this load neither read nor wrote it.
+    pub index_locked: bool,
     /// Whether a new engine was built (false when nothing served changed).
     pub rebuilt: bool,
     /// Articles whose passages were (re-)indexed by that build: the new and changed ones when
@@ -70,7 +76,7 @@ pub(super) fn refresh_cache(
         if let Some(cached) = cache
             .articles
             .get(&relative)
-            .filter(|c| stamp.is_some() && c.stamp == stamp)
+            .filter(|c| stamp.is_some() && c.stamp == stamp && !c.article.is_damaged())
         {
             // Same size and modification time as when it had this hash: not read again.
             keep_unchanged(cached, &path, relative, &mut present, &mut report);
@@ -86,7 +92,11 @@ pub(super) fn refresh_cache(
             }
         };
         let hash = content_hash(&bytes);
-        if let Some(cached) = cache.articles.get_mut(&relative).filter(|c| c.hash == hash) {
+        if let Some(cached) = cache
+            .articles
+            .get_mut(&relative)
+            .filter(|c| c.hash == hash && !c.article.is_damaged())
+        {
             cached.stamp = stamp;
             keep_unchanged(cached, &path, relative, &mut present, &mut report);
             continue;
@@ -94,6 +104,8 @@ pub(super) fn refresh_cache(
         report.reparsed += 1;
         match knowledge::parse_document(&relative, &bytes) {
             Ok((document, warnings)) => {
+                let damaged = cache.articles.get(&relative);
+                report.repaired += usize::from(damaged.is_some_and(|c| c.article.is_damaged()));
                 report
                     .problems
                     .extend(warnings.iter().cloned().map(|w| w.at(&path)));

@@ -6,10 +6,15 @@
 //! - `index/current.json`: the snapshot — every knowledge file served, with its content hash, size
 //!   and modification time (so an unchanged file is not even read at start-up), its
 //!   [`ArticleMeta`] and its slot in the search index; the fingerprint of the whole; and the search
-//!   index folder that holds it. Written to a temporary file and renamed, so a crash never leaves
-//!   half a snapshot.
+//!   index folder that holds it. Written to a temporary file, flushed to disk, renamed, and the
+//!   folder flushed too, so neither a crash nor a power cut leaves half a snapshot.
 //! - `index/articles/<key>-<hash>.bin`: one file per derived article body ([`crate::corpus`]),
-//!   read the first time a question touches the article.
+//!   read the first time a question touches the article. The snapshot records each one's length
+//!   and hash: a body of another length is parsed again at start-up, one whose hash differs
+//!   when it is read (see [`crate::corpus::Article::is_damaged`]).
+//! - `index/lock`: held (an exclusive file lock) while a process reads or writes the store, so
+//!   `fanzha-bot index`, a running bot and replicas sharing `DATA_DIR` never write it at once.
+//!   One that cannot get it within [`LOCK_WAIT`] works in memory without touching the store.
 //! - `index/search-<fingerprint>/`: the tantivy index. A change deletes the passages of changed
 //!   and deleted articles and adds those of new and changed ones, in place; its commit carries
 //!   the new fingerprint, so an index is only ever opened for exactly the snapshot it matches.
@@ -20,9 +25,10 @@
 //! may change between versions) and the content hash of every file served.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs::TryLockError;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -30,7 +36,7 @@ use sha2::{Digest, Sha256};
 use super::cache::{CachedArticle, CachedText, FORMAT, FileStamp, KnowledgeCache};
 use crate::answer::engine::{Engine, passages_to_index, segmenter_words};
 use crate::answer::{EngineError, ParagraphRef};
-use crate::corpus::{Article, ArticleMeta, BodyFileError};
+use crate::corpus::{Article, ArticleMeta, BodyCheck, BodyFileError, write_synced};
 use crate::search::SearchIndex;
 use crate::search::lexicon::{LexiconFiles, Synonyms};
 
@@ -42,6 +48,12 @@ const ARTICLES_DIR: &str = "articles";
 const MAX_SLOTS: u32 = 1 << 24;
 /// Search index folders are named this and the fingerprint they were first built for.
 const SEARCH_DIR_PREFIX: &str = "search-";
+/// The lock file inside the index folder.
+const LOCK_FILE: &str = "lock";
+/// How long a process waits for another to finish with the store before it goes on without it.
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
+/// How often the lock is tried while waiting.
+const LOCK_POLL: Duration = Duration::from_millis(50);
 
 /// The persistent index as it is on disk: what the snapshot says, and the search index once
 /// opened (shared with the engine serving it, so an update can add to it in place).
@@ -87,6 +99,8 @@ struct ArticleEntry {
     warnings: Vec<(usize, String)>,
     slot: u32,
     meta: ArticleMeta,
+    /// What the saved body file holds.
+    body: Option<BodyCheck>,
 }
 
 impl SnapshotFile {
@@ -111,6 +125,7 @@ impl SnapshotFile {
                         warnings: cached.warnings.clone(),
                         slot: saved.slots.get(path).map_or(u32::MAX, |&(slot, _)| slot),
                         meta: cached.article.meta().clone(),
+                        body: cached.article.body_check().cloned(),
                     };
                     (path.clone(), entry)
                 })
@@ -175,6 +190,14 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> PersistError + '_ {
 #[derive(Debug, Clone)]
 pub struct IndexStore {
     dir: PathBuf,
+    lock_wait: Duration,
+}
+
+/// The store's lock, held until dropped (closing the file releases it, also when the process
+/// dies).
+#[derive(Debug)]
+pub struct IndexLock {
+    _file: std::fs::File,
 }
 
 impl IndexStore {
@@ -182,11 +205,43 @@ impl IndexStore {
     pub fn in_data_dir(data_dir: &Path) -> Self {
         Self {
             dir: data_dir.join("index"),
+            lock_wait: LOCK_WAIT,
         }
+    }
+
+    /// The same store, waiting at most `wait` for its lock.
+    #[must_use]
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Takes the store's lock, waiting for another process to release it for at most the
+    /// store's lock wait: `None` when it is still held then.
+    pub fn lock(&self) -> Result<Option<IndexLock>, PersistError> {
+        std::fs::create_dir_all(&self.dir).map_err(io_error(&self.dir))?;
+        let path = self.dir.join(LOCK_FILE);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        let deadline = Instant::now() + self.lock_wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(IndexLock { _file: file })),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(LOCK_POLL);
+                }
+                Err(TryLockError::WouldBlock) => return Ok(None),
+                Err(TryLockError::Error(source)) => return Err(PersistError::Io { path, source }),
+            }
+        }
     }
 
     /// The saved snapshot: the index it describes and the knowledge cache it was built from
@@ -203,10 +258,17 @@ impl IndexStore {
                 return None;
             }
         };
-        // An article whose body file is missing is parsed again (its cache entry is left out).
-        let bodies: BTreeSet<std::ffi::OsString> = std::fs::read_dir(self.dir.join(ARTICLES_DIR))
-            .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
-            .unwrap_or_default();
+        // An article whose body file is missing or has another length is parsed again (its
+        // cache entry is left out).
+        let bodies: BTreeMap<std::ffi::OsString, u64> =
+            std::fs::read_dir(self.dir.join(ARTICLES_DIR))
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .filter_map(|e| Some((e.file_name(), e.metadata().ok()?.len())))
+                        .collect()
+                })
+                .unwrap_or_default();
         let mut slots = BTreeMap::new();
         let mut articles = BTreeMap::new();
         for (path, entry) in file.articles {
@@ -214,11 +276,18 @@ impl IndexStore {
             // the file, parsed again, has the same content.
             slots.insert(path.clone(), (entry.slot, entry.hash.clone()));
             let name = body_file_name(&path, &entry.hash);
-            if !bodies.contains(std::ffi::OsStr::new(&name)) || entry.meta.path != path {
-                tracing::warn!("{path}: its saved article is missing; parsing it again");
-                continue;
-            }
-            let article = Article::stored(entry.meta, self.dir.join(ARTICLES_DIR).join(name));
+            let saved_len = bodies.get(std::ffi::OsStr::new(&name)).copied();
+            let check = match entry.body {
+                Some(check) if saved_len == Some(check.len) && entry.meta.path == path => check,
+                _ => {
+                    tracing::warn!(
+                        "{path}: its saved article is missing or damaged; parsing it again"
+                    );
+                    continue;
+                }
+            };
+            let file = self.dir.join(ARTICLES_DIR).join(name);
+            let article = Article::stored(entry.meta, file, check);
             let cached = CachedArticle {
                 hash: entry.hash,
                 stamp: entry.stamp,
@@ -321,6 +390,7 @@ impl IndexStore {
     fn save_bodies(&self, cache: &KnowledgeCache) -> Result<(), PersistError> {
         let articles_dir = self.dir.join(ARTICLES_DIR);
         std::fs::create_dir_all(&articles_dir).map_err(io_error(&articles_dir))?;
+        let mut written = false;
         for (path, cached) in &cache.articles {
             let file = articles_dir.join(body_file_name(path, &cached.hash));
             if cached.article.body_file() != Some(file.as_path()) {
@@ -331,7 +401,12 @@ impl IndexStore {
                         path: file.clone(),
                         source,
                     })?;
+                written = true;
             }
+        }
+        if written {
+            // The renames themselves reach the disk only when the folder is flushed.
+            sync_dir(&articles_dir)?;
         }
         Ok(())
     }
@@ -453,8 +528,9 @@ impl IndexStore {
             path: path.clone(),
             source,
         })?;
-        std::fs::write(&temporary, bytes).map_err(io_error(&temporary))?;
-        std::fs::rename(&temporary, &path).map_err(io_error(&path))
+        write_synced(&temporary, &bytes).map_err(io_error(&temporary))?;
+        std::fs::rename(&temporary, &path).map_err(io_error(&path))?;
+        sync_dir(&self.dir)
     }
 
     /// Removes search index folders other than `keep`, and article bodies that neither `cache`
@@ -499,6 +575,13 @@ impl IndexStore {
             }
         }
     }
+}
+
+/// Flushes a folder's entries (new and renamed files) to the disk.
+fn sync_dir(dir: &Path) -> Result<(), PersistError> {
+    std::fs::File::open(dir)
+        .and_then(|folder| folder.sync_all())
+        .map_err(io_error(dir))
 }
 
 /// The file name of an article body: the article's path key and content hash, so a changed

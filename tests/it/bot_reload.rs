@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use fanzha_bot::bot::replies;
+
 use crate::support::*;
 
 /// The issue promises changes within 2 s; a debug build on a busy machine gets more.
@@ -133,6 +135,51 @@ async fn new_articles_are_answered_and_broken_files_reach_the_admins() {
             "one message per new problem"
         );
         ask_until_answered(&bot, NEW_QUESTION, NEW_FIGURE).await;
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_source_button_of_an_edited_article_says_it_changed() {
+    within_limit(async {
+        let knowledge = tempfile::tempdir().unwrap();
+        let version = |households: u32| {
+            article(
+                "白鹭守护计划",
+                &format!("白鹭守护计划今年共走访了 {households} 户独居老人，发放防骗手册。"),
+            )
+        };
+        write(knowledge.path(), "egret.md", &version(386));
+        let bot = Harness::start_live(knowledge.path(), tempfile::tempdir().unwrap()).await;
+        let asker = 30_001_i64;
+        bot.api
+            .push(message_update(text_message(asker, asker, NEW_QUESTION)));
+        let answer = bot.api.wait_sent(asker).await;
+        let source_button = button(&answer, "📄 原文");
+
+        // The same paragraph, another text: the old button must not show it as the source.
+        write(knowledge.path(), "egret.md", &version(412));
+        ask_until_answered(&bot, NEW_QUESTION, "412").await;
+        bot.api
+            .push(button_press(asker, &answer, 1000, &source_button));
+        let toast = bot
+            .api
+            .wait_for("the button's toast", DEADLINE, |calls| {
+                calls
+                    .iter()
+                    .find(|c| c.method == "answerCallbackQuery")
+                    .cloned()
+            })
+            .await;
+        assert_eq!(toast.body["text"], replies::PARAGRAPH_CHANGED);
+        let shown = bot.api.calls_to("sendMessage");
+        assert!(
+            shown
+                .iter()
+                .all(|c| c.chat_id() != Some(asker) || !c.text().contains("<blockquote>412")),
+            "the new paragraph is not shown as the old answer's source"
+        );
         bot.stop().await;
     })
     .await;

@@ -534,17 +534,10 @@ async fn a_dead_database_costs_no_answer_and_no_apology_to_a_group() {
 async fn daily_cards_unsubscribe_blocked_chats_and_retry_after_a_transient_failure() {
     within_limit(async {
         use axum::http::StatusCode;
-        use fanzha_bot::db::chat_settings::TipSubscription;
         let bot = Harness::start_with(client).await;
         let (blocked, flaky) = (551, 552);
         for chat in [blocked, flaky] {
-            let subscription = TipSubscription {
-                chat,
-                thread: None,
-                minute_of_day: 9 * 60,
-                last_delivered: None,
-            };
-            bot.state.database.subscribe(&subscription).await.unwrap();
+            subscribe_at_nine(&bot, chat).await;
         }
         let api = client(&bot.api);
         // Due in the order they subscribed: the blocked chat first, then a server error.
@@ -571,4 +564,66 @@ async fn daily_cards_unsubscribe_blocked_chats_and_retry_after_a_transient_failu
         bot.stop().await;
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_big_daily_batch_is_paced_and_answers_pass_it() {
+    within_limit(async {
+        let bot = Harness::start_in(SEED_DIR.path(), tempfile::tempdir().unwrap()).await;
+        let chats: Vec<i64> = (7_000..7_006).collect();
+        for &chat in &chats {
+            subscribe_at_nine(&bot, chat).await;
+        }
+        let api = client(&bot.api);
+        // Well above what one card costs here (claim + send, a few tens of ms in a debug build).
+        let pace = Duration::from_millis(200);
+        let batch = tips::deliver_due_paced(&api, &bot.state, at("2030-01-01T01:00:00Z"), pace);
+        let asker = 7_100;
+        // A question asked once the batch has begun.
+        let question = async {
+            bot.api
+                .wait_for("the first card", Duration::from_secs(10), |calls| {
+                    calls
+                        .iter()
+                        .find(|c| c.chat_id() == Some(chats[0]))
+                        .cloned()
+                })
+                .await;
+            bot.api.push(message_update(text_message(
+                asker,
+                asker,
+                "拦截了多少涉诈电话",
+            )));
+            bot.api.wait_sent(asker).await
+        };
+        let (sent, answer) = tokio::join!(batch, question);
+        assert_eq!(sent.unwrap(), chats.len());
+        let cards: Vec<Call> = bot
+            .api
+            .calls_to("sendMessage")
+            .into_iter()
+            .filter(|c| c.chat_id().is_some_and(|chat| chats.contains(&chat)))
+            .collect();
+        assert_eq!(cards.len(), chats.len());
+        let last = cards[cards.len() - 1].at;
+        // Sent `pace` apart; received within a little of that (each request's own delay varies).
+        for pair in cards.windows(2) {
+            let gap = pair[1].at - pair[0].at;
+            assert!(gap >= pace * 3 / 4, "cards {gap:?} apart");
+        }
+        assert!(answer.at < last, "the answer did not wait for the batch");
+        bot.stop().await;
+    })
+    .await;
+}
+
+/// Subscribes `chat` to the daily card at 09:00 China time, never delivered yet.
+async fn subscribe_at_nine(bot: &Harness, chat: i64) {
+    let subscription = fanzha_bot::db::chat_settings::TipSubscription {
+        chat,
+        thread: None,
+        minute_of_day: 9 * 60,
+        last_delivered: None,
+    };
+    bot.state.database.subscribe(&subscription).await.unwrap();
 }

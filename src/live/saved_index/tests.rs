@@ -196,6 +196,7 @@ fn a_missing_or_damaged_article_file_is_not_a_crash() {
     } = built(&[
         ("a.md", "拦截涉诈电话19.5亿次。"),
         ("b.md", "青松守护计划今年走进120所学校。"),
+        ("c.md", "红棉护卫行动今年覆盖了300个村。"),
     ]);
     let body = |path: &str| {
         store
@@ -204,25 +205,135 @@ fn a_missing_or_damaged_article_file_is_not_a_crash() {
             .join(body_file_name(path, &cache.articles[path].hash))
     };
     std::fs::remove_file(body("a.md")).unwrap();
-    let bytes = std::fs::read(body("b.md")).unwrap();
-    std::fs::write(body("b.md"), &bytes[..bytes.len() / 2]).unwrap();
+    let whole = std::fs::read(body("b.md")).unwrap();
+    std::fs::write(body("b.md"), &whole[..whole.len() / 2]).unwrap();
+    // The same length, another figure: seen only when the body is read.
+    let bytes = std::fs::read(body("c.md")).unwrap();
+    let at = bytes.windows(3).position(|w| w == b"300").unwrap();
+    let mut changed = bytes.clone();
+    changed[at] = b'9';
+    std::fs::write(body("c.md"), &changed).unwrap();
     let (mut saved, mut reopened) = store.load_snapshot().unwrap();
     assert!(
         !reopened.articles.contains_key("a.md"),
         "an article without its file is left to be parsed again"
     );
+    assert!(
+        !reopened.articles.contains_key("b.md"),
+        "an article whose file has another length is left to be parsed again"
+    );
     assert!(store.open_engine(&mut saved, &reopened).is_none());
-    // Parsed again (as the reload does), it is the same version: the index is opened as it
-    // is, and the article's file saved again.
-    let parsed_again = KnowledgeCache::of_texts(&[("a.md", "拦截涉诈电话19.5亿次。")]);
-    reopened
-        .articles
-        .insert("a.md".into(), parsed_again.articles["a.md"].clone());
+    // Parsed again (as the reload does), they are the same version: the index is opened as it
+    // is, and the articles' files saved again.
+    let parsed_again = KnowledgeCache::of_texts(&[
+        ("a.md", "拦截涉诈电话19.5亿次。"),
+        ("b.md", "青松守护计划今年走进120所学校。"),
+    ]);
+    reopened.articles.extend(parsed_again.articles);
     let engine = store.open_engine(&mut saved, &reopened).expect("opens");
     assert!(body("a.md").exists());
+    assert_eq!(std::fs::read(body("b.md")).unwrap(), whole);
     assert!(engine.answer("拦截了多少涉诈电话").answered);
+    assert!(engine.answer("青松守护计划走进了多少所学校").answered);
     assert!(
-        !engine.answer("青松守护计划走进了多少所学校").answered,
-        "a damaged article is served empty"
+        !engine.answer("红棉护卫行动覆盖了多少个村").answered,
+        "a body changed on disk is served empty, not with its changed figure"
+    );
+    assert!(reopened.articles["c.md"].article.is_damaged());
+}
+
+/// A knowledge folder and a data folder, for the live knowledge over a store.
+fn folders(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let knowledge = root.path().join("knowledge");
+    let data = root.path().join("data");
+    std::fs::create_dir_all(&knowledge).unwrap();
+    for (name, text) in files {
+        std::fs::write(knowledge.join(name), text).unwrap();
+    }
+    (root, knowledge, data)
+}
+
+#[test]
+fn a_body_damaged_on_disk_is_parsed_again_by_the_next_reload() {
+    use crate::live::LiveKnowledge;
+    let (_root, knowledge, data) = folders(&[("a.md", "拦截涉诈电话19.5亿次。")]);
+    LiveKnowledge::open(&knowledge, &data).unwrap();
+    let articles = data.join("index").join(ARTICLES_DIR);
+    let file = std::fs::read_dir(&articles)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes.windows(4).position(|w| w == b"19.5").unwrap();
+    bytes[at + 3] = b'6';
+    std::fs::write(&file, &bytes).unwrap();
+
+    let (live, report) = LiveKnowledge::open(&knowledge, &data).unwrap();
+    assert!(report.opened_saved_index);
+    assert!(!live.engine().answer("拦截了多少涉诈电话").answered);
+    let report = live.rebuild().unwrap();
+    assert_eq!(report.repaired, 1);
+    assert!(
+        report.rebuilt,
+        "no file changed, yet the article is served again"
+    );
+    let answer = live.engine().answer("拦截了多少涉诈电话");
+    assert_eq!(answer.figures[0].figure.value, "19.5亿次");
+    let (live, _) = LiveKnowledge::open(&knowledge, &data).unwrap();
+    assert!(
+        live.engine().answer("拦截了多少涉诈电话").answered,
+        "and saved whole again"
+    );
+}
+
+#[test]
+fn a_store_locked_by_another_process_is_left_alone() {
+    use crate::live::LiveKnowledge;
+    let (_root, knowledge, data) = folders(&[("a.md", "拦截涉诈电话19.5亿次。")]);
+    let store = IndexStore::in_data_dir(&data).with_lock_wait(Duration::ZERO);
+    let held = store.lock().unwrap().expect("free");
+    assert!(store.lock().unwrap().is_none(), "one holder at a time");
+    let (live, report) =
+        LiveKnowledge::load_from(&knowledge, Some(store.clone()), &|_| {}).unwrap();
+    assert!(report.index_locked);
+    assert!(
+        live.engine().answer("拦截了多少涉诈电话").answered,
+        "served from memory"
+    );
+    assert!(!store.dir().join(SNAPSHOT_FILE).exists(), "nothing written");
+    std::fs::write(knowledge.join("b.md"), "青松守护计划今年走进120所学校。").unwrap();
+    let report = live.rebuild().unwrap();
+    assert!(report.index_locked && report.rebuilt);
+    assert!(
+        live.engine()
+            .answer("青松守护计划走进了多少所学校")
+            .answered
+    );
+    assert!(
+        !store.dir().join(SNAPSHOT_FILE).exists(),
+        "still nothing written"
+    );
+    drop(held);
+    let (_, report) = LiveKnowledge::load_from(&knowledge, Some(store.clone()), &|_| {}).unwrap();
+    assert!(!report.index_locked);
+    assert!(store.dir().join(SNAPSHOT_FILE).exists());
+}
+
+#[test]
+fn the_snapshot_is_replaced_whole() {
+    let Built { _dir, store, .. } = built(&[("a.md", "拦截涉诈电话19.5亿次。")]);
+    let names: Vec<String> = std::fs::read_dir(store.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    let snapshot: SnapshotFile =
+        serde_json::from_slice(&std::fs::read(store.dir().join(SNAPSHOT_FILE)).unwrap()).unwrap();
+    assert!(
+        snapshot.articles.values().all(|a| a.body.is_some()),
+        "every body's check saved"
     );
 }

@@ -90,6 +90,12 @@ pub fn item_html(item: AnswerItem<'_>) -> String {
     }
 }
 
+/// One result as an inline card's message: [`item_html`] cut to one message like any other, so
+/// a long title or passage never makes Telegram refuse the whole set of cards.
+pub fn card_html(item: AnswerItem<'_>) -> String {
+    truncate_html(&item_html(item))
+}
+
 /// A rendered answer page: the HTML text (within [`MESSAGE_LIMIT`](super::html::MESSAGE_LIMIT)) and which buttons apply.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerPage {
@@ -214,6 +220,33 @@ pub(super) mod tests {
             source: source(),
             paragraph: paragraph(n),
         }
+    }
+
+    #[test]
+    fn a_card_is_cut_to_one_message_with_its_tags_closed() {
+        let mut long = figure("19.5亿次", 0);
+        long.source.title = "超长标题".repeat(1500);
+        long.figure.sentence = "拦截涉诈电话".repeat(100);
+        let whole = item_html(AnswerItem::Figure(&long));
+        assert!(whole.chars().count() > super::super::html::MESSAGE_LIMIT);
+        let card = card_html(AnswerItem::Figure(&long));
+        assert!(card.chars().count() <= super::super::html::MESSAGE_LIMIT);
+        assert!(
+            card.starts_with("📊 拦截涉诈电话：<b>19.5亿次</b>"),
+            "{card}"
+        );
+        for tag in ["b", "blockquote"] {
+            assert_eq!(
+                card.matches(&format!("<{tag}>")).count(),
+                card.matches(&format!("</{tag}>")).count(),
+                "{tag}"
+            );
+        }
+        let short = figure("19.5亿次", 0);
+        assert_eq!(
+            card_html(AnswerItem::Figure(&short)),
+            item_html(AnswerItem::Figure(&short))
+        );
     }
 
     pub(crate) fn answer(figures: Vec<FigureHit>, passages: Vec<PassageHit>) -> Answer {

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use sha2::{Digest, Sha256};
+
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::answer::AnswerPage;
@@ -15,8 +17,12 @@ pub const CALLBACK_DATA_LIMIT: usize = 64;
 /// What a button under an answer does, as carried in its callback data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ButtonAction {
-    /// "📄 原文": show the whole paragraph with its neighbours.
-    Paragraph(ParagraphRef),
+    /// "📄 原文": show the whole paragraph with its neighbours, if its text still has `check`
+    /// ([`paragraph_check`]; `None` on buttons of versions that did not carry one).
+    Paragraph {
+        at: ParagraphRef,
+        check: Option<u32>,
+    },
     /// "🔎 更多": show page `page` of the answer to question `question`.
     More { question: u64, page: u8 },
     /// "👍" / "👎" on the answer to question `question`.
@@ -26,7 +32,11 @@ pub enum ButtonAction {
 impl fmt::Display for ButtonAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ButtonAction::Paragraph(paragraph) => write!(f, "p:{paragraph}"),
+            ButtonAction::Paragraph { at, check: None } => write!(f, "p:{at}"),
+            ButtonAction::Paragraph {
+                at,
+                check: Some(check),
+            } => write!(f, "p:{at}:{check:08x}"),
             ButtonAction::More { question, page } => write!(f, "m:{question:x}:{page}"),
             ButtonAction::Vote { question, helpful } => {
                 write!(f, "v:{question:x}:{}", if *helpful { "u" } else { "d" })
@@ -51,7 +61,20 @@ impl FromStr for ButtonAction {
             Some((u64::from_str_radix(question, 16).ok()?, tail.to_string()))
         };
         let action = match kind {
-            "p" => rest.parse().ok().map(ButtonAction::Paragraph),
+            "p" => {
+                let (at, check) = match rest.split_once(':') {
+                    Some((at, check)) => (at, Some(u32::from_str_radix(check, 16).ok())),
+                    None => (rest, None),
+                };
+                match (at.parse().ok(), check) {
+                    (Some(at), None) => Some(ButtonAction::Paragraph { at, check: None }),
+                    (Some(at), Some(Some(check))) => Some(ButtonAction::Paragraph {
+                        at,
+                        check: Some(check),
+                    }),
+                    _ => None,
+                }
+            }
             "m" => question_and(rest).and_then(|(question, page)| {
                 Some(ButtonAction::More {
                     question,
@@ -75,14 +98,30 @@ impl FromStr for ButtonAction {
     }
 }
 
+/// A short check of a paragraph's text (4 bytes of its SHA-256): carried by the "📄 原文" button,
+/// so a press after the article was edited can tell the paragraph at that place is another one.
+pub fn paragraph_check(text: &str) -> u32 {
+    let digest = Sha256::digest(text.as_bytes());
+    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+}
+
 /// The keyboard under an answer page: "📄 原文" and "🔎 更多" when they apply, then 👍 / 👎.
-pub fn answer_keyboard(question: u64, page: &AnswerPage) -> InlineKeyboardMarkup {
+/// `paragraph_text` is the text of the page's paragraph, for the "📄 原文" button's check.
+pub fn answer_keyboard(
+    question: u64,
+    page: &AnswerPage,
+    paragraph_text: Option<&str>,
+) -> InlineKeyboardMarkup {
     let button = |text: &str, action: ButtonAction| {
         InlineKeyboardButton::callback(text.to_string(), action.to_string())
     };
     let mut first_row = Vec::new();
     if let Some(paragraph) = page.paragraph {
-        first_row.push(button("📄 原文", ButtonAction::Paragraph(paragraph)));
+        let action = ButtonAction::Paragraph {
+            at: paragraph,
+            check: paragraph_text.map(paragraph_check),
+        };
+        first_row.push(button("📄 原文", action));
     }
     if let Some(next) = page.next_page {
         first_row.push(button(
@@ -131,17 +170,27 @@ mod tests {
         let page = answer_page(&answer, 0);
         assert!(page.html.contains("拦截&lt;涉诈&gt;电话有多少？"));
         assert_eq!(page.paragraph, None);
-        let keyboard = answer_keyboard(7, &page);
+        let keyboard = answer_keyboard(7, &page, None);
         assert_eq!(keyboard.inline_keyboard.len(), 1);
     }
 
     #[test]
     fn button_actions_round_trip_within_64_bytes() {
         let actions = [
-            ButtonAction::Paragraph(ParagraphRef {
-                doc_key: u32::MAX,
-                paragraph: u32::MAX,
-            }),
+            ButtonAction::Paragraph {
+                at: ParagraphRef {
+                    doc_key: u32::MAX,
+                    paragraph: u32::MAX,
+                },
+                check: Some(u32::MAX),
+            },
+            ButtonAction::Paragraph {
+                at: ParagraphRef {
+                    doc_key: 1,
+                    paragraph: 2,
+                },
+                check: None,
+            },
             ButtonAction::More {
                 question: u64::MAX,
                 page: u8::MAX,
@@ -164,6 +213,8 @@ mod tests {
             "",
             "x",
             "p:zz",
+            "p:1.2:zz",
+            "p:1.2:",
             "m:1",
             "m:1:x",
             "v:1:x",
