@@ -11,6 +11,7 @@ use super::{
     Answer, AnswerLimits, ExplainedCandidate, ExplainedFigure, ExplainedTerm, Explanation,
     FigureHit,
 };
+use crate::corpus::{ArticleBody, search_key};
 use crate::figures::{PeriodFit, PeriodSpan, asked_period, date_figure, same_measure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
@@ -105,10 +106,10 @@ impl Engine {
         // rather than give another period's figure.
         if let (true, Some((period, _)), Some(lead)) =
             (leads_with_figure, &asked, ranked_figures.first())
-            && matches!(
+            && (matches!(
                 lead.fit,
                 Some(PeriodFit::Disjoint | PeriodFit::OtherKind | PeriodFit::Overlapping)
-            )
+            ) || stands_in_for_other_periods(lead, &ranked_figures))
         {
             answer.answered = false;
             answer.wants_figure = false;
@@ -359,6 +360,12 @@ impl Engine {
             let ids =
                 body.figures_of_paragraph(body.passages[hit.passage.local as usize].paragraph);
             let paragraph_coverage = hit.coverage;
+            // Where a figure stands says what it is about too: "国新办发布会通报一年来抓获了多少"
+            // names the press conference the article's title and paragraph name, not the
+            // figure's own sentence. Such words count half (see `coverage_in_context`).
+            let title_key = search_key(&self.articles[article as usize].meta().title);
+            let paragraph_key = paragraph_key_of(body, hit.passage.local as usize);
+            let context = [paragraph_key, title_key.as_str()];
             let recency = self.articles[article as usize]
                 .meta()
                 .date
@@ -371,7 +378,8 @@ impl Engine {
                 let sentence_coverage = match last_sentence {
                     Some((sentence, covered)) if sentence == figure.sentence_key => covered,
                     _ => {
-                        let covered = coverage(finders, weights, &figure.sentence_key);
+                        let covered =
+                            coverage_in_context(finders, weights, &figure.sentence_key, &context);
                         last_sentence = Some((&figure.sentence_key, covered));
                         covered
                     }
@@ -530,6 +538,17 @@ impl Engine {
     }
 }
 
+/// Whether the lead, a figure of no known period, is there only because the figures that
+/// answer better are of other periods than the one asked ("2018年破获了多少案件" answered by a
+/// campaign's count of no year, when the yearly counts are all of other years).
+fn stands_in_for_other_periods(lead: &RankedFigure, ranked: &[RankedFigure]) -> bool {
+    lead.fit.is_none()
+        && ranked.iter().any(|f| {
+            f.confidence > lead.confidence
+                && matches!(f.fit, Some(PeriodFit::Disjoint | PeriodFit::OtherKind))
+        })
+}
+
 /// Asked about a period, a figure for that very period (or part of it) leads whenever it
 /// answers the question well enough, even if a figure of another period matches more words:
 /// the period asked decides.
@@ -588,6 +607,45 @@ fn coverage(finders: &TermFinders, weights: &[f32], text: &str) -> f32 {
         .map(|(_, w)| w)
         .sum();
     (found / total).max(0.0)
+}
+
+/// [`coverage`] of `text`, where a term found only in its `context` (the paragraph and the
+/// article's title around a sentence) counts half.
+fn coverage_in_context(
+    finders: &TermFinders,
+    weights: &[f32],
+    text: &str,
+    context: &[&str],
+) -> f32 {
+    let total: f32 = weights.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let found: f32 = weights
+        .iter()
+        .enumerate()
+        .map(|(term, &weight)| {
+            if finders.found(term, text) {
+                weight
+            } else if context.iter().any(|around| finders.found(term, around)) {
+                weight * 0.5
+            } else {
+                0.0
+            }
+        })
+        .sum();
+    (found / total).max(0.0)
+}
+
+/// The key of the paragraph that passage `local` belongs to (itself, or the paragraph passage
+/// its sentences follow; see [`crate::knowledge::passages::split_passages`]).
+fn paragraph_key_of(body: &ArticleBody, local: usize) -> &str {
+    let paragraph = body.passages[local].paragraph;
+    let first = body.passages[..=local]
+        .iter()
+        .rposition(|p| p.paragraph != paragraph)
+        .map_or(0, |i| i + 1);
+    &body.passage_keys[first]
 }
 
 /// The share of a label's characters that the question's words account for: "拦截涉诈电话" is

@@ -239,9 +239,31 @@ pub fn asked_period(question: &str) -> Option<(String, PeriodSpan)> {
     if !question.contains('年') {
         return None;
     }
-    markers(question, None, &[])
+    let found = markers(question, None, &[]);
+    // "2022年4月发布会说一年来…": a month named beside a relative period is when it was said —
+    // the period asked is the relative one, read from that month.
+    if let Some(relative) = found.iter().find(|m| period_span(&m.period).is_none())
+        && let Some(said) = found.iter().find_map(|m| month_of_report(&m.period))
+        && let Some(resolved) = markers(question, Some(said), &[])
+            .into_iter()
+            .find(|m| m.start == relative.start)
+        && let Some(span) = period_span(&resolved.period)
+    {
+        return Some((resolved.period, span));
+    }
+    found
         .into_iter()
         .find_map(|marker| Some((marker.period.clone(), period_span(&marker.period)?)))
+}
+
+/// The day a single month stands for as the date of a report ("2022年4月" → 2022-04-01); `None`
+/// for a year or a span.
+fn month_of_report(period: &str) -> Option<NaiveDate> {
+    let span = period_span(period)?;
+    let start = span.start?;
+    (start == span.end)
+        .then(|| NaiveDate::from_ymd_opt((start / 12) as i32, start % 12 + 1, 1))
+        .flatten()
 }
 
 /// The question with its period phrases blanked out ("2021年前11个月抓了多少人" → "，抓了多少人"):
@@ -362,6 +384,15 @@ mod tests {
         assert_eq!(periods("2021年前11个月，全国"), ["2021年前11个月"]);
         assert_eq!(span("2021年前11个月"), Some((Some((2021, 1)), (2021, 11))));
         assert_eq!(periods("今年前5个月"), ["2022年前5个月"]);
+    }
+
+    #[test]
+    fn a_relative_period_asked_is_read_from_the_month_it_was_said() {
+        let (period, _) =
+            asked_period("2022年4月发布会上说一年来破获了多少案件").expect("a period");
+        assert_eq!(period, "2021年4月至2022年4月");
+        let (period, _) = asked_period("2022年4月破获了多少案件").expect("a period");
+        assert_eq!(period, "2022年4月");
     }
 
     #[test]
