@@ -226,13 +226,23 @@ fn list_joiner(text: &str) -> Option<&'static str> {
     LIST_JOINERS.iter().copied().find(|j| text.starts_with(j))
 }
 
-/// The part of a label up to and including its verbs: "工信部处置" of "工信部处置涉诈码号".
+/// The part of a label up to and including the verbs that govern its object: "工信部处置" of
+/// "工信部处置涉诈码号", "会同相关部门拦截" of "会同相关部门拦截诈骗电话" (the last run of verbs
+/// before the object, not "会同").
 fn verb_prefix(label: &str) -> &str {
     let verbs = Verbs::of(label);
     let Some(first) = verbs.0.iter().map(|v| v.0).min() else {
         return "";
     };
-    let end = verbs.chain_starting_at(first).unwrap_or(first);
+    let mut end = verbs.chain_starting_at(first).unwrap_or(first);
+    // A later run of verbs with words between governs the object instead.
+    while let Some(next) = verbs.0.iter().map(|v| v.0).filter(|&s| s > end).min() {
+        let next_end = verbs.chain_starting_at(next).unwrap_or(next);
+        if next_end >= label.len() {
+            break;
+        }
+        end = next_end;
+    }
     &label[..end]
 }
 
@@ -583,6 +593,14 @@ mod tests {
                 "拦截涉诈电话",
                 "拦截涉诈短信"
             ]
+        );
+    }
+
+    #[test]
+    fn list_items_share_the_verb_nearest_the_object() {
+        assert_eq!(
+            labels("会同相关部门拦截诈骗电话46.9亿次、诈骗短信33.7亿条；"),
+            ["会同相关部门拦截诈骗电话", "会同相关部门拦截诈骗短信"]
         );
     }
 
