@@ -40,6 +40,10 @@ pub struct Engine {
     /// word of the maintainers' vocabulary, worked out at index time: questions are mostly made
     /// of these words and their synonyms.
     pub(super) vocabulary_frequencies: HashMap<String, u64>,
+    /// What each figure measures ([`Lexicon::measure_key`]), per article and figure, worked
+    /// out the first time a question needs it and kept for every later question: the word cut
+    /// it takes is the costliest step of ranking a figure.
+    pub(super) figure_measures: Vec<Box<[OnceLock<String>]>>,
     /// Questions about the headline figures, worked out on first use (it reads articles).
     pub(super) headline_suggestions: OnceLock<Vec<String>>,
     pub(super) stats: Stats,
@@ -117,7 +121,16 @@ impl Engine {
             .map(|word| (word.to_string(), question_stats.form_frequency(word)))
             .collect();
         drop(question_stats);
+        let figure_measures = articles
+            .iter()
+            .map(|article| {
+                (0..article.meta().figures)
+                    .map(|_| OnceLock::new())
+                    .collect()
+            })
+            .collect();
         Ok(Engine {
+            figure_measures,
             articles,
             article_by_slot,
             article_by_key,
@@ -150,6 +163,12 @@ impl Engine {
 
     pub(super) fn figure(&self, id: ItemRef) -> &IndexedFigure {
         &self.articles[id.article as usize].body().figures[id.local as usize]
+    }
+
+    /// What figure `id` measures (see [`Engine::figure_measures`]).
+    pub(super) fn measure_of_figure(&self, id: ItemRef) -> &str {
+        let cell = &self.figure_measures[id.article as usize][id.local as usize];
+        cell.get_or_init(|| self.lexicon.measure_key(&self.figure(id).label_key))
     }
 
     /// Figures in headline order, the first few hundred: newest article first, then each

@@ -2,8 +2,6 @@
 //! and figures the search index finds for it, and decides whether the best of them answers it
 //! well enough to be shown — else the answer is "I don't know" with suggestions.
 
-use std::cell::OnceCell;
-
 use chrono::{Datelike, NaiveDate};
 
 use super::engine::{Engine, ItemRef};
@@ -422,7 +420,6 @@ impl Engine {
                     score,
                     confidence,
                     fit,
-                    measure: OnceCell::new(),
                 });
             }
         }
@@ -476,12 +473,9 @@ impl Engine {
         }
     }
 
-    /// What a candidate figure measures, cut once per question and figure.
-    fn measure_of<'a>(&self, candidate: &'a RankedFigure) -> &'a str {
-        candidate.measure.get_or_init(|| {
-            self.lexicon
-                .measure_key(&self.figure(candidate.figure).label_key)
-        })
+    /// What a candidate figure measures.
+    fn measure_of(&self, candidate: &RankedFigure) -> &str {
+        self.measure_of_figure(candidate.figure)
     }
 
     /// Questions about the measure of the best figure, one per period the knowledge has it for
@@ -588,10 +582,6 @@ struct RankedFigure {
     confidence: f32,
     /// How the figure's period fits the period asked, when both are known.
     fit: Option<PeriodFit>,
-    /// What the figure measures ([`crate::search::lexicon::Lexicon::measure_key`]), worked out
-    /// the first time a step needs it: most candidates never need it, and the steps that do
-    /// (newest first, other periods, answer hits) then share one word cut per figure.
-    measure: OnceCell<String>,
 }
 
 /// The IDF-weighted share of the question's terms found in `text`.
