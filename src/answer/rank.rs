@@ -13,7 +13,9 @@ use crate::corpus::{ArticleBody, search_key};
 use crate::figures::{PeriodFit, PeriodSpan, asked_period, date_figure, same_measure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
-use crate::search::query::{QueryTerm, QuestionAnalysis, TermFinders, UnitClass, analyze};
+use crate::search::query::{
+    ADVICE_CUES, ADVICE_MARKERS, QueryTerm, QuestionAnalysis, TermFinders, UnitClass, analyze,
+};
 use crate::search::{QuestionStats, WeightedTerm};
 
 /// Minimum share of the question (IDF-weighted) a hit must cover to be shown as an answer.
@@ -24,8 +26,9 @@ const QUANTITY_PASSAGE_CONFIDENCE: f32 = 0.75;
 const FIGURE_CONFIDENCE: f32 = 0.6;
 /// Candidate passages fetched from the index before re-ranking.
 const CANDIDATES: usize = 40;
-/// Score added to a passage that names a date, for a question that asks when.
-const DATED_PASSAGE_BONUS: f32 = 0.1;
+/// Score added to a passage shaped like the answer asked for: a date for "什么时候", advice for
+/// "怎么办".
+const ANSWER_SHAPE_BONUS: f32 = 0.1;
 /// Candidates of each kind shown by [`Engine::explain`].
 const EXPLAINED_CANDIDATES: usize = 5;
 
@@ -230,11 +233,26 @@ impl Engine {
         let weights = self.term_weights(&stats, terms, &standings);
         let finders = TermFinders::new(terms);
         let mut passages = self.rank_passages(&stats, terms, &finders, &weights);
-        if analysis.wants_date {
-            // Asked when: of passages that match about as well, one that names a date answers.
+        if analysis.wants_date || analysis.wants_advice {
+            // Asked when, of passages that match about as well one that names a date answers;
+            // asked what to do, one that says what to do.
             for passage in &mut passages {
-                if date_figure(&self.passage(passage.passage).text).is_some() {
-                    passage.score += DATED_PASSAGE_BONUS;
+                let text = &self.passage(passage.passage).text;
+                if analysis.wants_date && date_figure(text).is_some() {
+                    passage.score += ANSWER_SHAPE_BONUS;
+                }
+                if analysis.wants_advice
+                    && ADVICE_MARKERS.iter().any(|marker| text.contains(marker))
+                {
+                    // Advice written as the answer to this very form ("接到…电话怎么办：…")
+                    // counts fully; a passage that merely holds an imperative ("不要告诉家人",
+                    // quoting a scammer) half.
+                    let answers_the_form = ADVICE_CUES.iter().any(|cue| text.contains(cue));
+                    passage.score += if answers_the_form {
+                        ANSWER_SHAPE_BONUS * 1.5
+                    } else {
+                        ANSWER_SHAPE_BONUS * 0.5
+                    };
                 }
             }
             passages.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -320,7 +338,11 @@ impl Engine {
             .into_iter()
             .filter_map(|(key, bm25)| Some((self.passage_of_key(key)?, bm25)))
             .map(|(passage, bm25)| {
-                let coverage = coverage(finders, weights, self.passage_key(passage));
+                // The heading a passage stands under says what it is about ("冒充公检法诈骗"
+                // above "接到公检法电话怎么办：…"): its words count half.
+                let section = self.passage(passage).section.as_deref().unwrap_or("");
+                let coverage =
+                    coverage_in_context(finders, weights, self.passage_key(passage), &[section]);
                 RankedPassage {
                     passage,
                     coverage,

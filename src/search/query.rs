@@ -162,7 +162,7 @@ const DATE_CUES: &[&str] = &[
 /// Words that ask for advice ("被骗了怎么办"). They say which kind of passage answers ("遇到…怎么办"),
 /// so they are searched for, but at half weight: the subject of the question must decide, not
 /// its form — else any advice passage would answer any question ending in 怎么办.
-const ADVICE_CUES: &[&str] = &[
+pub const ADVICE_CUES: &[&str] = &[
     "怎么办",
     "咋办",
     "怎么做",
@@ -171,6 +171,23 @@ const ADVICE_CUES: &[&str] = &[
     "如何处理",
     "怎么应对",
     "如何应对",
+];
+
+/// Words that mark a passage as advice — what to do ("立即拨打110报警") — which is what a question
+/// with an advice cue wants among passages that match it about as well.
+pub const ADVICE_MARKERS: &[&str] = &[
+    "立即",
+    "马上",
+    "第一时间",
+    "及时",
+    "应当",
+    "应该",
+    "拨打",
+    "报警",
+    "不要",
+    "切勿",
+    "务必",
+    "千万",
 ];
 
 /// Words that ask for a quantity. They are not searched for themselves.
@@ -326,6 +343,8 @@ pub struct QuestionAnalysis {
     pub period: Option<String>,
     /// Whether it asks when something happened (see [`DATE_CUES`]).
     pub wants_date: bool,
+    /// Whether it asks what to do (see [`ADVICE_CUES`]).
+    pub wants_advice: bool,
 }
 
 /// Analyses a normalised question (see [`crate::normalize::normalize_question`]).
@@ -334,6 +353,7 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
         period: asked_period(normalized).map(|(period, _)| period),
         // Cut as words or not ("什么时候" may come out as "什么" + "时候").
         wants_date: DATE_CUES.iter().any(|cue| normalized.contains(cue)),
+        wants_advice: ADVICE_CUES.iter().any(|cue| normalized.contains(cue)),
         ..QuestionAnalysis::default()
     };
     // The period is matched against each figure's period (see `answer::rank`), not searched for.
