@@ -316,12 +316,11 @@ fn distinct_grams<'a>(text: &'a str, max: usize) -> Vec<&'a str> {
             if run.len() >= 2 && !run.bytes().all(|b| b.is_ascii_digit()) && !push(run) {
                 break;
             }
-        } else if is_cjk(c) {
-            if let Some(&(at, next)) = chars.peek().filter(|(_, n)| is_cjk(*n)) {
-                if !push(&text[start..at + next.len_utf8()]) {
-                    break;
-                }
-            }
+        } else if is_cjk(c)
+            && let Some(&(at, next)) = chars.peek().filter(|(_, n)| is_cjk(*n))
+            && !push(&text[start..at + next.len_utf8()])
+        {
+            break;
         }
     }
     out
