@@ -308,11 +308,49 @@ fn only_a_recognised_warning_is_called_harmless_and_says_why() {
 fn a_broken_case_library_is_reported_as_path_line_never_a_panic() {
     let path = Path::new("knowledge/scam-cases.yaml");
     let scanner = || Scanner::builtin().unwrap();
-    let unknown_type = "threshold: 0.5\ncases:\n  - type: 不存在\n    summary: 测试案例\n    script: 这是一段足够长的测试话术用来检查错误报告里的行号\n";
-    let err = scanner().with_cases(unknown_type, path).unwrap_err();
+    let case = |kind: &str, extra: &str| {
+        format!(
+            "threshold: 0.5\ncases:\n  - type: {kind}\n    summary: 测试案例\n{extra}    script: 这是一段足够长的测试话术用来检查错误报告里的行号\n"
+        )
+    };
+    let source = "    source: https://example.org/report\n";
+    let err = scanner()
+        .with_cases(&case("不存在", source), path)
+        .unwrap_err();
     assert!(
         err.to_string().starts_with("knowledge/scam-cases.yaml:4: "),
         "{err}"
+    );
+    // Every case names the public report it is retold from.
+    let err = scanner()
+        .with_cases(&case("冒充公检法", ""), path)
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("knowledge/scam-cases.yaml:3: ")
+            && err.to_string().contains("source"),
+        "{err}"
+    );
+    let err = scanner()
+        .with_cases(&case("冒充公检法", "    source: 民警说的\n"), path)
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("knowledge/scam-cases.yaml:5: ")
+            && err.to_string().contains("source"),
+        "{err}"
+    );
+    let extra = format!("{source}    sauce: 多余\n");
+    let err = scanner()
+        .with_cases(&case("冒充公检法", &extra), path)
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("knowledge/scam-cases.yaml:")
+            && err.to_string().contains("sauce"),
+        "{err}"
+    );
+    assert!(
+        scanner()
+            .with_cases(&case("冒充公检法", source), path)
+            .is_ok()
     );
     for junk in [
         "",
@@ -331,8 +369,9 @@ fn a_broken_case_library_is_reported_as_path_line_never_a_panic() {
 
 #[test]
 fn a_message_close_to_a_known_case_is_flagged_with_its_summary() {
-    // A script no pattern names in full, retold differently from the library's case.
-    let message = "老板您好，我们是武警部队后勤处的，营区要搞活动，在您这里订五百份餐，另外需要一批罐头，我把合作的厂家推给您";
+    // A script no pattern names in full, retold differently from the library's case (the
+    // "武警中队 orders wedding gifts" report).
+    let message = "老板好，我们武警中队要办集体婚礼，在你店里订两百份礼品，再加几份高档的给领导，还要矿泉水和自热饭，到时候一起结账";
     let verdict = SCANNER.scan(message);
     assert_ne!(verdict.risk, Risk::Low, "{verdict:?}");
     let reply = plain_reply(&verdict);
