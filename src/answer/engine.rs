@@ -44,6 +44,8 @@ pub struct Engine {
     /// out the first time a question needs it and kept for every later question: the word cut
     /// it takes is the costliest step of ranking a figure.
     pub(super) figure_measures: Vec<Box<[OnceLock<String>]>>,
+    /// Each article's title in key form (see [`crate::corpus::search_key`]), by position.
+    pub(super) title_keys: Vec<String>,
     /// Questions about the headline figures, worked out on first use (it reads articles).
     pub(super) headline_suggestions: OnceLock<Vec<String>>,
     pub(super) stats: Stats,
@@ -129,8 +131,13 @@ impl Engine {
                     .collect()
             })
             .collect();
+        let title_keys = articles
+            .iter()
+            .map(|article| crate::corpus::search_key(&article.meta().title))
+            .collect();
         Ok(Engine {
             figure_measures,
+            title_keys,
             articles,
             article_by_slot,
             article_by_key,

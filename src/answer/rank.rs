@@ -9,7 +9,7 @@ use super::{
     Answer, AnswerLimits, ExplainedCandidate, ExplainedFigure, ExplainedTerm, Explanation,
     FigureHit,
 };
-use crate::corpus::{ArticleBody, search_key};
+use crate::corpus::ArticleBody;
 use crate::figures::{PeriodFit, PeriodSpan, asked_period, date_figure, same_measure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
@@ -383,7 +383,7 @@ impl Engine {
             // Where a figure stands says what it is about too: "国新办发布会通报一年来抓获了多少"
             // names the press conference the article's title and paragraph name, not the
             // figure's own sentence. Such words count half (see `coverage_in_context`).
-            let title_key = search_key(&self.articles[article as usize].meta().title);
+            let title_key = &self.title_keys[article as usize];
             let paragraph_key = paragraph_key_of(body, hit.passage.local as usize);
             let context = [paragraph_key, title_key.as_str()];
             let recency = self.articles[article as usize]
