@@ -48,6 +48,8 @@ impl Engine {
             passages: Vec::new(),
             suggestions: Vec::new(),
             missing_period: None,
+            trend: analysis.trend,
+            series: Vec::new(),
         };
         if analysis.terms.is_empty() {
             answer.suggestions = self.suggestions(3);
@@ -131,6 +133,9 @@ impl Engine {
             .collect();
         if leads_with_figure {
             self.add_other_periods(&mut answer.figures, &ranked_figures, limits.figures);
+            if let Some(lead) = answer.figures.first() {
+                answer.series = self.series(lead, &ranked_figures);
+            }
         }
         answer.passages = ranked_passages
             .iter()
@@ -431,7 +436,7 @@ impl Engine {
     }
 
     /// What a candidate figure measures, cut once per question and figure.
-    fn measure_of<'a>(&self, candidate: &'a RankedFigure) -> &'a str {
+    pub(super) fn measure_of<'a>(&self, candidate: &'a RankedFigure) -> &'a str {
         candidate.measure.get_or_init(|| {
             self.lexicon
                 .measure_key(&self.figure(candidate.figure).label_key)
@@ -509,8 +514,8 @@ struct RankedPassage {
     score: f32,
 }
 
-struct RankedFigure {
-    figure: ItemRef,
+pub(super) struct RankedFigure {
+    pub(super) figure: ItemRef,
     score: f32,
     confidence: f32,
     /// How the figure's period fits the period asked, when both are known.

@@ -21,6 +21,8 @@ pub enum ButtonAction {
     More { question: u64, page: u8 },
     /// "👍" / "👎" on the answer to question `question`.
     Vote { question: u64, helpful: bool },
+    /// "📈 图表": send the chart of the series in the answer to question `question`.
+    Chart { question: u64 },
 }
 
 impl fmt::Display for ButtonAction {
@@ -31,6 +33,7 @@ impl fmt::Display for ButtonAction {
             ButtonAction::Vote { question, helpful } => {
                 write!(f, "v:{question:x}:{}", if *helpful { "u" } else { "d" })
             }
+            ButtonAction::Chart { question } => write!(f, "c:{question:x}"),
         }
     }
 }
@@ -69,13 +72,17 @@ impl FromStr for ButtonAction {
                 }),
                 _ => None,
             }),
+            "c" => u64::from_str_radix(rest, 16)
+                .ok()
+                .map(|question| ButtonAction::Chart { question }),
             _ => None,
         };
         action.ok_or_else(unknown)
     }
 }
 
-/// The keyboard under an answer page: "📄 原文" and "🔎 更多" when they apply, then 👍 / 👎.
+/// The keyboard under an answer page: "📄 原文", "🔎 更多" and "📈 图表" when they apply, then
+/// 👍 / 👎.
 pub fn answer_keyboard(question: u64, page: &AnswerPage) -> InlineKeyboardMarkup {
     let button = |text: &str, action: ButtonAction| {
         InlineKeyboardButton::callback(text.to_string(), action.to_string())
@@ -92,6 +99,9 @@ pub fn answer_keyboard(question: u64, page: &AnswerPage) -> InlineKeyboardMarkup
                 page: next,
             },
         ));
+    }
+    if page.chart {
+        first_row.push(button("📈 图表", ButtonAction::Chart { question }));
     }
     let votes = vec![
         button(
@@ -154,6 +164,7 @@ mod tests {
                 question: 0,
                 helpful: true,
             },
+            ButtonAction::Chart { question: u64::MAX },
         ];
         for action in actions {
             let data = action.to_string();
@@ -169,6 +180,8 @@ mod tests {
             "v:1:x",
             "q:1:1",
             "m:ffffffffffffffffff:1",
+            "c:",
+            "c:xyz",
         ] {
             assert!(bad.parse::<ButtonAction>().is_err(), "{bad}");
         }
