@@ -194,7 +194,10 @@ fn photo_buttons(call: &Call) -> Vec<String> {
 }
 
 fn assert_png(call: &Call) {
-    let photo = call.file("photo").expect("a photo upload");
+    let photo = call.file("photo").unwrap_or_else(|| {
+        let fields: Vec<&str> = call.files.iter().map(|f| f.field.as_str()).collect();
+        panic!("no photo upload: files {fields:?}, body {}", call.body)
+    });
     assert!(photo.file_name.ends_with(".png"), "{}", photo.file_name);
     let chart = Pixmap::decode_png(&photo.bytes).expect("the photo is a PNG");
     assert_eq!((chart.width(), chart.height()), (CHART_WIDTH, CHART_HEIGHT));

@@ -52,9 +52,16 @@ impl Call {
         self.body.get("text").and_then(Value::as_str).unwrap_or("")
     }
 
-    /// The file uploaded in field `field`, if any.
+    /// The file uploaded for field `field`, if any: a part of that name, or the part its value
+    /// names (`"photo": "attach://<part>"`, as teloxide sends it).
     pub fn file(&self, field: &str) -> Option<&UploadedFile> {
-        self.files.iter().find(|file| file.field == field)
+        let part = self
+            .body
+            .get(field)
+            .and_then(Value::as_str)
+            .and_then(|value| value.strip_prefix("attach://"))
+            .unwrap_or(field);
+        self.files.iter().find(|file| file.field == part)
     }
 }
 
