@@ -486,12 +486,12 @@ mod tests {
             point("2021年", "19.5亿次", 1.95e9, "甲"),
             point("2023年", "36亿次", 3.6e9, "乙"),
         ];
-        let slots: Vec<(String, Option<usize>)> = slots(&series)
+        let laid_out: Vec<(String, Option<usize>)> = slots(&series)
             .into_iter()
             .map(|s| (s.period, s.point))
             .collect();
         assert_eq!(
-            slots,
+            laid_out,
             [
                 ("2021年".to_string(), Some(0)),
                 ("2022年".to_string(), None),
