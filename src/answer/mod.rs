@@ -11,6 +11,7 @@
 
 pub mod engine;
 pub mod rank;
+pub mod series;
 
 use std::fmt;
 use std::str::FromStr;
@@ -119,6 +120,33 @@ pub struct Answer {
     /// The period the question asks about when the knowledge has no figure for it (then
     /// `suggestions` ask about the periods it has).
     pub missing_period: Option<String>,
+    /// Whether the question asks how a figure went over the years (历年, 这几年, 趋势 …): then
+    /// the reply leads with `series`.
+    pub trend: bool,
+    /// The leading figure's measure over comparable periods, oldest first (see
+    /// [`series`]); empty unless the knowledge has it for two or more.
+    pub series: Vec<SeriesPoint>,
+}
+
+/// One period of a series: the figure of one whole calendar year, or one running total, of the
+/// answer's leading measure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeriesPoint {
+    /// The period as written in the article ("2021年", "截至2023年12月底").
+    pub period: String,
+    /// The value as written ("19.5亿次").
+    pub value: String,
+    /// The number it stands for (1.95e9).
+    pub number: f64,
+    /// The unit after the number and its scale ("次").
+    pub unit: String,
+    #[serde(serialize_with = "series::brief_source")]
+    pub source: Source,
+    /// What the figure counts, as written ("拦截涉诈电话").
+    #[serde(skip)]
+    pub label: String,
+    #[serde(skip)]
+    pub paragraph: ParagraphRef,
 }
 
 /// How many results an answer carries.

@@ -52,6 +52,8 @@ impl Engine {
             passages: Vec::new(),
             suggestions: Vec::new(),
             missing_period: None,
+            trend: analysis.trend,
+            series: Vec::new(),
         };
         if analysis.terms.is_empty() {
             answer.suggestions = self.suggestions(3);
@@ -135,6 +137,9 @@ impl Engine {
             .collect();
         if leads_with_figure {
             self.add_other_periods(&mut answer.figures, &ranked_figures, limits.figures);
+            if let Some(lead) = answer.figures.first() {
+                answer.series = self.series(lead, &ranked_figures);
+            }
         }
         answer.passages = ranked_passages
             .iter()
@@ -160,7 +165,7 @@ impl Engine {
         let hit = FigureHit {
             figure: date,
             source: passage.source.clone(),
-            paragraph: passage.paragraph.clone(),
+            paragraph: passage.paragraph,
             score: passage.score,
             measure: String::new(),
         };
@@ -496,7 +501,7 @@ impl Engine {
     }
 
     /// What a candidate figure measures.
-    fn measure_of(&self, candidate: &RankedFigure) -> &str {
+    pub(super) fn measure_of(&self, candidate: &RankedFigure) -> &str {
         self.measure_of_figure(candidate.figure)
     }
 
@@ -598,8 +603,8 @@ struct RankedPassage {
     score: f32,
 }
 
-struct RankedFigure {
-    figure: ItemRef,
+pub(super) struct RankedFigure {
+    pub(super) figure: ItemRef,
     score: f32,
     confidence: f32,
     /// How the figure's period fits the period asked, when both are known.

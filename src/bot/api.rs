@@ -13,6 +13,7 @@ pub trait TelegramApi:
     Requester<
         Err = RequestError,
         SendMessage: Send,
+        SendPhoto: Send,
         EditMessageText: Send,
         AnswerCallbackQuery: Send,
         AnswerInlineQuery: Send,
@@ -29,6 +30,7 @@ impl<T> TelegramApi for T where
     T: Requester<
             Err = RequestError,
             SendMessage: Send,
+            SendPhoto: Send,
             EditMessageText: Send,
             AnswerCallbackQuery: Send,
             AnswerInlineQuery: Send,
@@ -48,6 +50,8 @@ pub enum BotError {
     Telegram(#[from] RequestError),
     #[error(transparent)]
     Database(#[from] DatabaseError),
+    #[error(transparent)]
+    Chart(#[from] crate::render::chart::ChartError),
 }
 
 /// A handler failure, with what the handler was doing.

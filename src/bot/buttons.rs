@@ -11,11 +11,11 @@ use teloxide::types::{CallbackQuery, InlineKeyboardMarkup, ParseMode};
 
 use crate::bot::api::{BotError, HandlerError, TelegramApi};
 use crate::bot::flood::{FloodVerdict, Sender};
+use crate::bot::messages::send_with_chart;
 use crate::bot::replies;
 use crate::bot::send::{ReplyTarget, no_link_preview, send_html};
 use crate::bot::state::AppState;
-use crate::render::telegram::answer::AnswerPage;
-use crate::render::telegram::answer::{answer_page, paragraph_html};
+use crate::render::telegram::answer::{AnswerPage, answer_page, paragraph_html, series_html};
 use crate::render::telegram::keyboard::{ButtonAction, answer_keyboard, paragraph_check};
 
 /// The endpoint for button presses. Every press is answered (or Telegram shows a spinner).
@@ -100,6 +100,35 @@ async fn press<R: TelegramApi>(
                 Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(None),
                 Err(err) => Err(err.into()),
             }
+        }
+        ButtonAction::Chart { question } => {
+            let Some(message) = query.regular_message() else {
+                return Ok(Some(replies::BUTTON_EXPIRED));
+            };
+            let sender = Sender::User(query.from.id.0);
+            if state.flood.check(message.chat.id, sender, Instant::now()) != FloodVerdict::Answer {
+                return Ok(Some(replies::FLOOD_NOTICE));
+            }
+            let Some(asked) = state.database.question_text(question).await? else {
+                return Ok(Some(replies::BUTTON_EXPIRED));
+            };
+            let engine = state.engine.load_full();
+            let answer = engine.answer(&asked);
+            if answer.series.is_empty() {
+                return Ok(Some(replies::CHART_GONE));
+            }
+            let target = ReplyTarget::to(message, true);
+            send_with_chart(
+                bot,
+                state,
+                &engine,
+                &answer,
+                target,
+                &series_html(&answer),
+                None,
+            )
+            .await?;
+            Ok(None)
         }
         ButtonAction::Vote { question, helpful } => {
             state

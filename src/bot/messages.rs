@@ -11,17 +11,20 @@ use chrono::Utc;
 use teloxide::types::{ChatMemberUpdated, Me, Message, MessageEntityKind, MessageKind};
 use teloxide::utils::command::{BotCommands, ParseError};
 
+use crate::answer::Answer;
+use crate::answer::engine::Engine;
 use crate::bot::api::{BotError, HandlerError, TelegramApi};
 use crate::bot::commands::Command;
 use crate::bot::flood::{FloodVerdict, Sender};
 use crate::bot::permissions::is_maintainer;
-use crate::bot::send::{ReplyTarget, apologise_on_error, send_html, send_text};
+use crate::bot::send::{ReplyTarget, apologise_on_error, send_chart, send_html, send_text};
 use crate::bot::state::AppState;
 use crate::bot::{admin, deep_link, replies, scam_check, tips};
 use crate::db::feedback::{AskedQuestion, new_question_id};
 use crate::normalize::clip_question;
+use crate::render::leads_with_series;
 use crate::render::telegram::answer::answer_page;
-use crate::render::telegram::html::escape_html;
+use crate::render::telegram::html::{CAPTION_LIMIT, escape_html, visible_chars};
 
 /// What an incoming message asks of the bot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,7 +213,8 @@ async fn answer_question<R: TelegramApi>(
 ) -> Result<(), BotError> {
     let target = ReplyTarget::answering(message);
     let question = clip_question(question).to_string();
-    let answer = state.engine.load().answer(&question);
+    let engine = state.engine.load_full();
+    let answer = engine.answer(&question);
     let page = answer_page(&answer, 0);
     let asked = AskedQuestion {
         id: new_question_id(),
@@ -220,7 +224,20 @@ async fn answer_question<R: TelegramApi>(
         asked_at: Utc::now(),
     };
     let keyboard = crate::bot::buttons::keyboard(state, asked.id, &page);
-    send_html(bot, target, &page.html, Some(keyboard)).await?;
+    if leads_with_series(&answer) {
+        send_with_chart(
+            bot,
+            state,
+            &engine,
+            &answer,
+            target,
+            &page.html,
+            Some(keyboard),
+        )
+        .await?;
+    } else {
+        send_html(bot, target, &page.html, Some(keyboard)).await?;
+    }
     // Answered first: a slow or dead database costs the report a line, never the asker the
     // answer. Awaited (briefly) so a press of the answer's buttons, handled after this in the
     // chat's order, finds the question.
@@ -228,6 +245,38 @@ async fn answer_question<R: TelegramApi>(
         Ok(Ok(())) => {}
         Ok(Err(err)) => tracing::warn!("question not stored: {err}"),
         Err(_) => tracing::warn!("question not stored: the database took over {RECORD_LIMIT:?}"),
+    }
+    Ok(())
+}
+
+/// Sends an answer with its series' chart: the photo with `html` as its caption when that fits
+/// Telegram's caption limit, else the photo and then `html`; `keyboard` under the last message.
+/// A chart that cannot be drawn costs the reply its picture, never its text.
+pub async fn send_with_chart<R: TelegramApi>(
+    bot: &R,
+    state: &AppState,
+    engine: &Arc<Engine>,
+    answer: &Answer,
+    target: ReplyTarget,
+    html: &str,
+    keyboard: Option<teloxide::types::InlineKeyboardMarkup>,
+) -> Result<(), BotError> {
+    let png = match state.charts.chart(engine, answer).await {
+        Ok(png) => png,
+        Err(err) => {
+            tracing::warn!("chart for {:?} not drawn: {err}", answer.question);
+            return send_html(bot, target, html, keyboard).await.map(drop);
+        }
+    };
+    if visible_chars(html) <= CAPTION_LIMIT {
+        send_chart(bot, target, &png, Some(html), keyboard).await?;
+    } else {
+        send_chart(bot, target, &png, None, None).await?;
+        let text_target = ReplyTarget {
+            reply_to: None,
+            ..target
+        };
+        send_html(bot, text_target, html, keyboard).await?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@
 pub mod admin;
 pub mod api;
 pub mod buttons;
+pub mod chart_cache;
 pub mod clock;
 pub mod commands;
 pub mod config;

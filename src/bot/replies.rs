@@ -50,6 +50,9 @@ pub const THANKS_FOR_FEEDBACK: &str = "谢谢反馈！";
 /// Toast when a button refers to something that no longer exists.
 pub const BUTTON_EXPIRED: &str = "这个按钮已过期，请重新提问。";
 
+/// Toast when "📈 图表" is pressed but the answer has no series any more (the knowledge changed).
+pub const CHART_GONE: &str = "这个回答已经没有历年数据可以画图了（知识库已更新），请重新提问。";
+
 /// Toast when the source paragraph is gone (the knowledge changed).
 pub const PARAGRAPH_GONE: &str = "原文已更新，请重新提问。";
 

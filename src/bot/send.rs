@@ -5,7 +5,7 @@
 
 use teloxide::payloads::setters::*;
 use teloxide::types::{
-    ChatId, InlineKeyboardMarkup, LinkPreviewOptions, Message, MessageId, ParseMode,
+    ChatId, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message, MessageId, ParseMode,
     ReplyParameters, ThreadId,
 };
 
@@ -84,6 +84,33 @@ pub async fn send_html<R: TelegramApi>(
         last = Some(request.await?);
     }
     Ok(last)
+}
+
+/// Sends a PNG chart as a photo (`sendPhoto`), with `caption` (Telegram HTML, within
+/// [`CAPTION_LIMIT`](crate::render::telegram::html::CAPTION_LIMIT)) and `keyboard` under it.
+pub async fn send_chart<R: TelegramApi>(
+    bot: &R,
+    target: ReplyTarget,
+    png: &[u8],
+    caption: Option<&str>,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<Message, BotError> {
+    let photo = InputFile::memory(png.to_vec()).file_name("chart.png");
+    let mut request = bot.send_photo(target.chat, photo);
+    if let Some(caption) = caption {
+        request = request.caption(caption).parse_mode(ParseMode::Html);
+    }
+    if let Some(thread) = target.thread {
+        request = request.message_thread_id(thread);
+    }
+    if let Some(reply_to) = target.reply_to {
+        request =
+            request.reply_parameters(ReplyParameters::new(reply_to).allow_sending_without_reply());
+    }
+    if let Some(keyboard) = keyboard {
+        request = request.reply_markup(keyboard);
+    }
+    Ok(request.await?)
 }
 
 /// Most messages one reply is sent as; the rest of a longer one is left out.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 
 use crate::answer::engine::Engine;
+use crate::bot::chart_cache::ChartCache;
 use crate::bot::flood::FloodGuard;
 use crate::bot::inline_cache::InlineCache;
 use crate::db::Database;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub database: Database,
     pub flood: FloodGuard,
     pub inline_cache: InlineCache,
+    /// Charts of trend answers, per engine and series.
+    pub charts: ChartCache,
     /// Telegram user ids allowed to use admin commands.
     pub admin_ids: Vec<u64>,
 }
@@ -49,6 +52,7 @@ impl AppState {
             database,
             flood: FloodGuard::default(),
             inline_cache: InlineCache::default(),
+            charts: ChartCache::default(),
             admin_ids,
         }
     }

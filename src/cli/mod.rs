@@ -40,6 +40,10 @@ pub enum Command {
         /// Show how the question is read: words, synonyms, weights and the best candidates.
         #[arg(long, conflicts_with = "json")]
         explain: bool,
+        /// Also write the answer's series as a PNG bar chart to FILE (one question only; exit
+        /// code 1 when the answer has no series to chart).
+        #[arg(long, value_name = "FILE", conflicts_with = "explain")]
+        chart: Option<PathBuf>,
         /// Threads answering stdin questions (default: one per core). Answers keep input order.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         jobs: Option<u16>,
@@ -107,6 +111,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ask {
             json,
             explain,
+            chart,
             jobs,
             question,
         } => {
@@ -115,6 +120,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let (engine, _) = Engine::load(&knowledge)?;
                 print!("{}", explanation_text(&engine.explain(&question)));
                 return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(file) = chart {
+                return ask_with_chart(&knowledge, json, &question, &file);
             }
             ask(&knowledge, json, &question, jobs)
         }
@@ -243,6 +251,42 @@ fn ask(
     } else {
         print_line(&reply(question));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ask --chart FILE`: the reply, and the answer's series drawn to `file`.
+fn ask_with_chart(
+    knowledge: &Path,
+    json: bool,
+    question: &str,
+    file: &Path,
+) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        !question.trim().is_empty(),
+        "ask --chart needs a question on the command line, e.g. `fanzha-bot ask --chart chart.png 历年拦截涉诈电话`"
+    );
+    let (engine, _problems) = Engine::load(knowledge)?;
+    let answer = engine.answer(question);
+    print_line(&if json {
+        render::json(&answer)
+    } else {
+        render::plain(&answer)
+    });
+    if answer.series.is_empty() {
+        eprintln!(
+            "no chart written: the knowledge has this figure for fewer than two comparable periods \
+             (whole years, or running totals); ask about a measure reported for several years, \
+             e.g. 历年拦截涉诈电话"
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let png = render::chart::series_chart(&answer.series)?;
+    std::fs::write(file, png).with_context(|| {
+        format!(
+            "{}: cannot write the chart; check the folder exists",
+            file.display()
+        )
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,12 +2,15 @@
 //! object for batch use (here), how a question was read for maintainers ([`explain`]), and
 //! Telegram HTML (in [`telegram`]) for the bot.
 
+pub mod chart;
 pub mod explain;
 pub mod telegram;
 
 use serde::Serialize;
 
-use crate::answer::{Answer, FigureHit, PassageHit, Source};
+use crate::answer::series::change_from_first;
+use crate::answer::{Answer, FigureHit, PassageHit, SeriesPoint, Source};
+use crate::normalize::to_simplified;
 
 /// Longest passage quoted in a reply, in characters; longer ones are cut at a sentence end.
 pub const QUOTE_CHARS: usize = 160;
@@ -16,6 +19,9 @@ pub const QUOTE_CHARS: usize = 160;
 pub fn plain(answer: &Answer) -> String {
     if !answer.answered {
         return unanswered_plain(answer);
+    }
+    if leads_with_series(answer) {
+        return series_plain(answer);
     }
     let mut out = String::new();
     match (
@@ -42,6 +48,65 @@ pub fn plain(answer: &Answer) -> String {
         }
         (_, None, None) => return unanswered_plain(answer),
     }
+    out
+}
+
+/// Whether the reply leads with the series: a trend question (历年, 这几年 …) whose answer has one.
+pub fn leads_with_series(answer: &Answer) -> bool {
+    answer.answered && answer.trend && !answer.series.is_empty()
+}
+
+/// What a series shows: the measure in simplified Chinese, from its newest point's wording
+/// ("拦截涉诈电话"); empty for no series.
+pub fn series_title(series: &[SeriesPoint]) -> String {
+    series
+        .last()
+        .map(|point| to_simplified(&point.label))
+        .unwrap_or_default()
+}
+
+/// The series, a line per period, oldest first: `2021年：19.5亿次`.
+pub fn series_lines(series: &[SeriesPoint]) -> Vec<String> {
+    series
+        .iter()
+        .map(|point| format!("{}：{}", point.period, point.value))
+        .collect()
+}
+
+/// The change over a series: `2021年至2025年：+85%`.
+pub fn series_change(series: &[SeriesPoint]) -> Option<String> {
+    let (first, last) = (series.first()?, series.last()?);
+    let change = change_from_first(series)?;
+    Some(format!("{}至{}：{change}", first.period, last.period))
+}
+
+/// The series' sources, each once, in the order of the points they give.
+pub fn series_sources(series: &[SeriesPoint]) -> Vec<&Source> {
+    let mut sources: Vec<&Source> = Vec::new();
+    for point in series {
+        if !sources.iter().any(|known| known.path == point.source.path) {
+            sources.push(&point.source);
+        }
+    }
+    sources
+}
+
+/// A trend answer in a terminal: the measure, every period's figure, the change, the sources.
+fn series_plain(answer: &Answer) -> String {
+    let series = &answer.series;
+    let mut out = format!("📈 {}（历年）\n", series_title(series));
+    for line in series_lines(series) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if let Some(change) = series_change(series) {
+        out.push_str(&format!("变化 —— {change}\n"));
+    }
+    let sources: Vec<String> = series_sources(series)
+        .into_iter()
+        .map(source_line)
+        .collect();
+    out.push_str(&format!("——{}", sources.join("；")));
     out
 }
 
@@ -141,6 +206,9 @@ pub struct JsonAnswer<'a> {
     /// Present only when the question asks about a period the knowledge has no figure for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_period: Option<&'a str>,
+    /// The leading figure's measure over comparable periods, oldest first; empty when there is
+    /// none.
+    pub series: &'a [SeriesPoint],
 }
 
 /// One line of JSON for an answer (no trailing newline).
@@ -154,6 +222,7 @@ pub fn json(answer: &Answer) -> String {
         passages: &answer.passages,
         suggestions: &answer.suggestions,
         missing_period: answer.missing_period.as_deref(),
+        series: &answer.series,
     };
     serde_json::to_string(&object).unwrap_or_else(|_| String::from("{}"))
 }

@@ -345,6 +345,9 @@ pub struct QuestionAnalysis {
     pub wants_date: bool,
     /// Whether it asks what to do (see [`ADVICE_CUES`]).
     pub wants_advice: bool,
+    /// Whether the question asks how a figure went over the years (历年, 这几年, 趋势 …, see
+    /// [`TREND_WORDS`]): then it wants a figure, and the answer leads with the whole series.
+    pub trend: bool,
 }
 
 /// Analyses a normalised question (see [`crate::normalize::normalize_question`]).
@@ -356,8 +359,13 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
         wants_advice: ADVICE_CUES.iter().any(|cue| normalized.contains(cue)),
         ..QuestionAnalysis::default()
     };
+    // The trend words say how to answer, not what about: taken out before the words are cut,
+    // so "这几年" is not read as "几年" (a quantity asked in years).
+    let (trend, normalized) = without_trend_words(normalized);
+    analysis.trend = trend;
+    analysis.wants_figure = trend;
     // The period is matched against each figure's period (see `answer::rank`), not searched for.
-    let unperiodic = without_periods(normalized);
+    let unperiodic = without_periods(&normalized);
     let words = lexicon.words(&unperiodic);
     let mut i = 0;
     while i < words.len() {
@@ -428,6 +436,36 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
         analysis.unit = implied_unit(&analysis.terms);
     }
     analysis
+}
+
+/// Words that ask for a figure over the years rather than for one period: the answer lists the
+/// series, oldest first, and the bot sends a chart. Longest first where one contains another.
+pub const TREND_WORDS: &[&str] = &[
+    "的变化趋势",
+    "变化趋势",
+    "的变化",
+    "近几年",
+    "这几年",
+    "这些年",
+    "近年来",
+    "历年",
+    "每年",
+    "逐年",
+    "趋势",
+    "走势",
+];
+
+/// Whether `normalized` asks for a trend (holds one of [`TREND_WORDS`]), and the question with
+/// those words taken out.
+pub fn without_trend_words(normalized: &str) -> (bool, std::borrow::Cow<'_, str>) {
+    if !TREND_WORDS.iter().any(|word| normalized.contains(word)) {
+        return (false, std::borrow::Cow::Borrowed(normalized));
+    }
+    let mut rest = normalized.to_owned();
+    for word in TREND_WORDS {
+        rest = rest.replace(word, " ");
+    }
+    (true, std::borrow::Cow::Owned(rest))
 }
 
 /// Words that ask how much something changed.
@@ -538,6 +576,31 @@ mod tests {
         let a = analyze("北京有多少人口", &lexicon());
         assert_eq!(a.unit, None);
         assert!(a.terms.iter().any(|t| t.text == "人口"));
+    }
+
+    #[test]
+    fn trend_words_ask_for_the_series_and_are_not_searched() {
+        for question in [
+            "历年拦截涉诈电话",
+            "这几年拦截了多少涉诈电话",
+            "拦截涉诈电话的变化",
+            "拦截涉诈电话趋势",
+            "每年拦截多少涉诈电话",
+            "涉诈电话逐年拦截",
+        ] {
+            let a = analyze(question, &lexicon());
+            assert!(a.trend && a.wants_figure, "{question}");
+            assert!(
+                a.terms
+                    .iter()
+                    .all(|t| !["历年", "几年", "变化", "趋势", "每年", "逐年"]
+                        .contains(&t.text.as_str())),
+                "{question}: {:?}",
+                a.terms
+            );
+            assert!(a.terms.iter().any(|t| t.text == "涉诈"), "{question}");
+        }
+        assert!(!analyze("拦截了多少涉诈电话", &lexicon()).trend);
     }
 
     #[test]

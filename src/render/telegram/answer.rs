@@ -3,7 +3,10 @@
 
 use super::html::{escape_html, truncate_html};
 use crate::answer::{Answer, FigureHit, ParagraphContext, ParagraphRef, PassageHit, Source};
-use crate::render::{QUOTE_CHARS, figure_line, plain, quote, source_line};
+use crate::render::{
+    QUOTE_CHARS, figure_line, leads_with_series, plain, quote, series_change, series_lines,
+    series_sources, series_title, source_line,
+};
 
 /// One thing an answer can show on a page: a figure or a passage.
 #[derive(Debug, Clone, Copy)]
@@ -96,6 +99,24 @@ pub fn card_html(item: AnswerItem<'_>) -> String {
     truncate_html(&item_html(item))
 }
 
+/// A trend answer: the measure, every period's figure oldest first, the change from first to
+/// last, and the sources — `📈 <b>拦截涉诈电话</b>（历年）`, escaped.
+pub fn series_html(answer: &Answer) -> String {
+    let series = &answer.series;
+    let mut html = format!("📈 <b>{}</b>（历年）\n", escape_html(&series_title(series)));
+    for line in series_lines(series) {
+        html.push_str(&escape_html(&line));
+        html.push('\n');
+    }
+    if let Some(change) = series_change(series) {
+        html.push_str(&format!("变化：<b>{}</b>\n", escape_html(&change)));
+    }
+    for source in series_sources(series) {
+        html.push_str(&format!("{}\n", source_html(source)));
+    }
+    html.trim_end().to_string()
+}
+
 /// A rendered answer page: the HTML text (within [`MESSAGE_LIMIT`](super::html::MESSAGE_LIMIT)) and which buttons apply.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnswerPage {
@@ -104,6 +125,9 @@ pub struct AnswerPage {
     pub paragraph: Option<ParagraphRef>,
     /// The page "🔎 更多" leads to, if there are more results.
     pub next_page: Option<u8>,
+    /// Whether the "📈 图表" button applies: the answer has a series and does not lead with its
+    /// chart already.
+    pub chart: bool,
 }
 
 /// Renders page `page` (0 = best result) of an answer. Past the last page, the last one is shown.
@@ -114,8 +138,18 @@ pub fn answer_page(answer: &Answer, page: u8) -> AnswerPage {
             html: truncate_html(&escape_html(&plain(answer))),
             paragraph: None,
             next_page: None,
+            chart: false,
         };
     };
+    // A trend answer is one page (it may be a photo's caption, which "🔎 更多" cannot edit).
+    if leads_with_series(answer) {
+        return AnswerPage {
+            html: truncate_html(&series_html(answer)),
+            paragraph: answer.series.last().map(|point| point.paragraph),
+            next_page: None,
+            chart: false,
+        };
+    }
     let index = usize::from(page).min(last);
     let item = items[index];
     let mut html = item_html(item);
@@ -129,6 +163,7 @@ pub fn answer_page(answer: &Answer, page: u8) -> AnswerPage {
         html: truncate_html(&html),
         paragraph: Some(item.paragraph()),
         next_page,
+        chart: !answer.series.is_empty(),
     }
 }
 
@@ -259,6 +294,8 @@ pub(super) mod tests {
             passages,
             suggestions: Vec::new(),
             missing_period: None,
+            trend: false,
+            series: Vec::new(),
         }
     }
 

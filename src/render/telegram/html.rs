@@ -184,6 +184,21 @@ fn reopen_raw(name: &str) -> &'static str {
     }
 }
 
+/// Telegram's limit for a photo caption, in characters as shown (tags not counted).
+pub const CAPTION_LIMIT: usize = 1024;
+
+/// How many characters `html` shows once Telegram has parsed it: tags count nothing, an entity
+/// one character. What Telegram checks against [`CAPTION_LIMIT`].
+pub fn visible_chars(html: &str) -> usize {
+    atoms(html)
+        .iter()
+        .map(|atom| match atom {
+            Atom::Open { .. } | Atom::Close { .. } => 0,
+            Atom::Text(_) => 1,
+        })
+        .sum()
+}
+
 /// The first part of [`split_html`]: for messages that must stay one message (edited pages).
 pub fn truncate_html(html: &str) -> String {
     split_html(html, MESSAGE_LIMIT)
@@ -196,6 +211,14 @@ pub fn truncate_html(html: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn visible_chars_skip_tags_and_count_entities_once() {
+        assert_eq!(
+            visible_chars("<b>19.5亿次</b> &amp; <blockquote>引</blockquote>"),
+            10
+        );
+    }
 
     #[test]
     fn escape_html_escapes_markup_and_keeps_the_rest() {

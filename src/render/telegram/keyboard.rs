@@ -27,6 +27,8 @@ pub enum ButtonAction {
     More { question: u64, page: u8 },
     /// "👍" / "👎" on the answer to question `question`.
     Vote { question: u64, helpful: bool },
+    /// "📈 图表": send the chart of the series in the answer to question `question`.
+    Chart { question: u64 },
 }
 
 impl fmt::Display for ButtonAction {
@@ -41,6 +43,7 @@ impl fmt::Display for ButtonAction {
             ButtonAction::Vote { question, helpful } => {
                 write!(f, "v:{question:x}:{}", if *helpful { "u" } else { "d" })
             }
+            ButtonAction::Chart { question } => write!(f, "c:{question:x}"),
         }
     }
 }
@@ -92,6 +95,9 @@ impl FromStr for ButtonAction {
                 }),
                 _ => None,
             }),
+            "c" => u64::from_str_radix(rest, 16)
+                .ok()
+                .map(|question| ButtonAction::Chart { question }),
             _ => None,
         };
         action.ok_or_else(unknown)
@@ -105,7 +111,8 @@ pub fn paragraph_check(text: &str) -> u32 {
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
-/// The keyboard under an answer page: "📄 原文" and "🔎 更多" when they apply, then 👍 / 👎.
+/// The keyboard under an answer page: "📄 原文", "🔎 更多" and "📈 图表" when they apply, then
+/// 👍 / 👎.
 /// `paragraph_text` is the text of the page's paragraph, for the "📄 原文" button's check.
 pub fn answer_keyboard(
     question: u64,
@@ -131,6 +138,9 @@ pub fn answer_keyboard(
                 page: next,
             },
         ));
+    }
+    if page.chart {
+        first_row.push(button("📈 图表", ButtonAction::Chart { question }));
     }
     let votes = vec![
         button(
@@ -203,6 +213,7 @@ mod tests {
                 question: 0,
                 helpful: true,
             },
+            ButtonAction::Chart { question: u64::MAX },
         ];
         for action in actions {
             let data = action.to_string();
@@ -220,6 +231,8 @@ mod tests {
             "v:1:x",
             "q:1:1",
             "m:ffffffffffffffffff:1",
+            "c:",
+            "c:xyz",
         ] {
             assert!(bad.parse::<ButtonAction>().is_err(), "{bad}");
         }

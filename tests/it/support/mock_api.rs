@@ -29,15 +29,39 @@ pub struct Call {
     pub method: String,
     pub body: Value,
     pub at: Instant,
+    /// The files uploaded with a multipart call (`sendPhoto`'s `photo`), by field name.
+    pub files: Vec<UploadedFile>,
+}
+
+/// A file part of a multipart call.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub field: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Call {
     pub fn chat_id(&self) -> Option<i64> {
-        self.body.get("chat_id").and_then(Value::as_i64)
+        // Multipart calls (`sendPhoto`) carry every field as a string.
+        let chat = self.body.get("chat_id")?;
+        chat.as_i64().or_else(|| chat.as_str()?.parse().ok())
     }
 
     pub fn text(&self) -> &str {
         self.body.get("text").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The file uploaded for field `field`, if any: a part of that name, or the part its value
+    /// names (`"photo": "attach://<part>"`, as teloxide sends it).
+    pub fn file(&self, field: &str) -> Option<&UploadedFile> {
+        let part = self
+            .body
+            .get(field)
+            .and_then(Value::as_str)
+            .and_then(|value| value.strip_prefix("attach://"))
+            .unwrap_or(field);
+        self.files.iter().find(|file| file.field == part)
     }
 }
 
@@ -220,9 +244,12 @@ async fn handle(
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
-    let body = match multipart_boundary(content_type) {
-        Some(boundary) => multipart_fields(&body, boundary),
-        None => serde_json::from_slice(&body).unwrap_or(Value::Null),
+    let (body, files) = match multipart_boundary(content_type) {
+        Some(boundary) => multipart_parts(&body, boundary),
+        None => (
+            serde_json::from_slice(&body).unwrap_or(Value::Null),
+            Vec::new(),
+        ),
     };
     // Method names are case-insensitive; teloxide writes them capitalised (`SendMessage`).
     let method = lower_first(&method);
@@ -235,6 +262,7 @@ async fn handle(
             method: method.clone(),
             body: body.clone(),
             at: Instant::now(),
+            files,
         });
         state.calls_changed.send_replace(calls.len());
     }
@@ -256,6 +284,10 @@ async fn handle(
             let id = state.next_message_id.fetch_add(1, Ordering::SeqCst);
             sent_message(id, &body)
         }
+        "sendPhoto" => {
+            let id = state.next_message_id.fetch_add(1, Ordering::SeqCst);
+            sent_photo(id, &body)
+        }
         "getChatMember" => chat_member(&body),
         "editMessageText" => {
             let id = body.get("message_id").and_then(Value::as_i64).unwrap_or(0);
@@ -276,27 +308,56 @@ fn multipart_boundary(content_type: &str) -> Option<&str> {
         .map(|boundary| boundary.trim_matches('"'))
 }
 
-/// A multipart body's text fields as a JSON object of strings (file parts are left out).
-fn multipart_fields(body: &[u8], boundary: &str) -> Value {
-    let body = String::from_utf8_lossy(body);
+/// A multipart body's text fields as a JSON object of strings (text fields holding JSON, such
+/// as `reply_markup`, stay strings), and its file parts, bytes as sent.
+fn multipart_parts(body: &[u8], boundary: &str) -> (Value, Vec<UploadedFile>) {
+    let delimiter = format!("--{boundary}");
     let mut fields = serde_json::Map::new();
-    for part in body.split(&format!("--{boundary}")) {
-        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+    let mut files = Vec::new();
+    for part in split_bytes(body, delimiter.as_bytes()) {
+        let Some(head_end) = find_bytes(part, b"\r\n\r\n") else {
             continue;
         };
-        if head.contains("filename=") {
-            continue;
-        }
-        let name = head
-            .split("name=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next());
-        if let Some(name) = name {
-            let value = value.strip_suffix("\r\n").unwrap_or(value);
-            fields.insert(name.to_string(), json!(value));
+        let head = String::from_utf8_lossy(&part[..head_end]);
+        let value = &part[head_end + 4..];
+        let value = value.strip_suffix(b"\r\n").unwrap_or(value);
+        let quoted = |key: &str| {
+            head.split(&format!("{key}=\""))
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .map(str::to_string)
+        };
+        let Some(name) = quoted("name") else { continue };
+        match quoted("filename") {
+            Some(file_name) => files.push(UploadedFile {
+                field: name,
+                file_name,
+                bytes: value.to_vec(),
+            }),
+            None => {
+                fields.insert(name, json!(String::from_utf8_lossy(value)));
+            }
         }
     }
-    Value::Object(fields)
+    (Value::Object(fields), files)
+}
+
+/// `haystack` cut at every `delimiter`.
+fn split_bytes<'a>(haystack: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut parts = Vec::new();
+    let mut rest = haystack;
+    while let Some(at) = find_bytes(rest, delimiter) {
+        parts.push(&rest[..at]);
+        rest = &rest[at + delimiter.len()..];
+    }
+    parts.push(rest);
+    parts
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 fn lower_first(method: &str) -> String {
@@ -373,6 +434,25 @@ fn sent_message(id: i64, body: &Value) -> Value {
     if let Some(thread) = body.get("message_thread_id") {
         message["message_thread_id"] = thread.clone();
         message["is_topic_message"] = json!(true);
+    }
+    message
+}
+
+/// A photo message, as `sendPhoto` answers: one size of the uploaded picture, and the caption.
+fn sent_photo(id: i64, body: &Value) -> Value {
+    let mut message = sent_message(id, body);
+    if let Some(object) = message.as_object_mut() {
+        object.remove("text");
+    }
+    message["photo"] = json!([{
+        "file_id": format!("photo-{id}"),
+        "file_unique_id": format!("unique-{id}"),
+        "width": 1280,
+        "height": 720,
+        "file_size": 1
+    }]);
+    if let Some(caption) = body.get("caption") {
+        message["caption"] = caption.clone();
     }
     message
 }
