@@ -341,7 +341,7 @@ pub struct QuestionAnalysis {
     pub unit: Option<UnitClass>,
     /// The period the question names ("2021年前11个月"), or a bare year ("2021").
     pub period: Option<String>,
-    /// Whether it asks when something happened (see [`DATE_CUES`]).
+    /// Whether it asks when something happened ("什么时候", "哪天", "何时" …).
     pub wants_date: bool,
     /// Whether it asks what to do (see [`ADVICE_CUES`]).
     pub wants_advice: bool,
