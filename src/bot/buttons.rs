@@ -7,7 +7,7 @@ use std::time::Instant;
 use teloxide::ApiError;
 use teloxide::RequestError;
 use teloxide::payloads::setters::*;
-use teloxide::types::{CallbackQuery, InlineKeyboardMarkup, ParseMode};
+use teloxide::types::{CallbackQuery, ParseMode};
 
 use crate::bot::api::{BotError, HandlerError, TelegramApi};
 use crate::bot::flood::{FloodVerdict, Sender};
@@ -15,8 +15,8 @@ use crate::bot::messages::send_with_chart;
 use crate::bot::replies;
 use crate::bot::send::{ReplyTarget, no_link_preview, send_html};
 use crate::bot::state::AppState;
-use crate::render::telegram::answer::{AnswerPage, answer_page, paragraph_html, series_html};
-use crate::render::telegram::keyboard::{ButtonAction, answer_keyboard, paragraph_check};
+use crate::render::telegram::answer::{answer_page, paragraph_html, series_html};
+use crate::render::telegram::keyboard::{ButtonAction, paragraph_check};
 
 /// The endpoint for button presses. Every press is answered (or Telegram shows a spinner).
 pub async fn on_button<R: TelegramApi>(
@@ -93,7 +93,7 @@ async fn press<R: TelegramApi>(
                 .edit_message_text(message.chat.id, message.id, page.html.clone())
                 .parse_mode(ParseMode::Html)
                 .link_preview_options(no_link_preview())
-                .reply_markup(keyboard(state, question, &page))
+                .reply_markup(state.answer_keyboard(question, &page))
                 .await;
             match edited {
                 // A second press on the last page changes nothing; that is fine.
@@ -138,17 +138,4 @@ async fn press<R: TelegramApi>(
             Ok(Some(replies::THANKS_FOR_FEEDBACK))
         }
     }
-}
-
-/// The keyboard under an answer page, its "📄 原文" button checked against the paragraph served
-/// now.
-pub fn keyboard(state: &AppState, question: u64, page: &AnswerPage) -> InlineKeyboardMarkup {
-    let context = page
-        .paragraph
-        .and_then(|paragraph| state.engine.load().paragraph_context(paragraph));
-    answer_keyboard(
-        question,
-        page,
-        context.as_ref().map(|c| c.paragraph.as_str()),
-    )
 }

@@ -223,7 +223,7 @@ async fn answer_question<R: TelegramApi>(
         answered: answer.answered,
         asked_at: Utc::now(),
     };
-    let keyboard = crate::bot::buttons::keyboard(state, asked.id, &page);
+    let keyboard = state.answer_keyboard(asked.id, &page);
     if leads_with_series(&answer) {
         send_with_chart(
             bot,

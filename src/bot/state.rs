@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use teloxide::types::InlineKeyboardMarkup;
 
 use crate::answer::engine::Engine;
 use crate::bot::chart_cache::ChartCache;
@@ -14,6 +15,8 @@ use crate::bot::flood::FloodGuard;
 use crate::bot::inline_cache::InlineCache;
 use crate::db::Database;
 use crate::live::LiveKnowledge;
+use crate::render::telegram::answer::AnswerPage;
+use crate::render::telegram::keyboard::answer_keyboard;
 use crate::scam::Scanner;
 
 /// What every handler shares.
@@ -65,5 +68,18 @@ impl AppState {
     /// How long ago the engine being served was built (possibly before a restart).
     pub fn index_age(&self) -> Duration {
         self.live.index_age()
+    }
+
+    /// The keyboard under an answer page, its "📄 原文" button checked against the paragraph
+    /// served now.
+    pub fn answer_keyboard(&self, question: u64, page: &AnswerPage) -> InlineKeyboardMarkup {
+        let context = page
+            .paragraph
+            .and_then(|paragraph| self.engine.load().paragraph_context(paragraph));
+        answer_keyboard(
+            question,
+            page,
+            context.as_ref().map(|c| c.paragraph.as_str()),
+        )
     }
 }
