@@ -10,7 +10,7 @@ use super::{
     FigureHit,
 };
 use crate::corpus::ArticleBody;
-use crate::figures::{PeriodFit, PeriodSpan, asked_period, date_figure, same_measure};
+use crate::figures::{PeriodFit, PeriodSpan, date_figure, same_measure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
 use crate::search::query::{
@@ -42,7 +42,7 @@ impl Engine {
     pub fn answer_with(&self, question: &str, limits: AnswerLimits) -> Answer {
         let normalized = normalize_question(question);
         let analysis = analyze(&normalized, &self.lexicon);
-        let asked = asked_period(&normalized);
+        let asked = analysis.asked.clone();
         let mut answer = Answer {
             question: question.to_string(),
             answered: false,
@@ -178,7 +178,7 @@ impl Engine {
     pub fn explain(&self, question: &str) -> Explanation {
         let normalized = normalize_question(question);
         let analysis = analyze(&normalized, &self.lexicon);
-        let asked = asked_period(&normalized);
+        let asked = analysis.asked.clone();
         let ranking = self.rank(&analysis, asked.as_ref().map(|(_, span)| span));
         let terms = analysis
             .terms
@@ -613,17 +613,7 @@ pub(super) struct RankedFigure {
 
 /// The IDF-weighted share of the question's terms found in `text`.
 fn coverage(finders: &TermFinders, weights: &[f32], text: &str) -> f32 {
-    let total: f32 = weights.iter().sum();
-    if total <= 0.0 {
-        return 0.0;
-    }
-    let found: f32 = weights
-        .iter()
-        .enumerate()
-        .filter(|&(term, _)| finders.found(term, text))
-        .map(|(_, w)| w)
-        .sum();
-    (found / total).max(0.0)
+    coverage_in_context(finders, weights, text, &[])
 }
 
 /// [`coverage`] of `text`, where a term found only in its `context` (the paragraph and the

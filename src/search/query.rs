@@ -2,7 +2,7 @@
 //! it asks for a quantity, and which unit or period it has in mind.
 
 use super::lexicon::Lexicon;
-use crate::figures::{asked_period, without_periods};
+use crate::figures::{PeriodSpan, asked_period, without_periods};
 
 /// Words that carry no meaning for the search: question particles, pronouns, fillers.
 const STOPWORDS: &[&str] = &[
@@ -341,6 +341,8 @@ pub struct QuestionAnalysis {
     pub unit: Option<UnitClass>,
     /// The period the question names ("2021年前11个月"), or a bare year ("2021").
     pub period: Option<String>,
+    /// The period asked as a span ([`asked_period`]): what figures' periods are matched against.
+    pub asked: Option<(String, PeriodSpan)>,
     /// Whether it asks when something happened ("什么时候", "哪天", "何时" …).
     pub wants_date: bool,
     /// Whether it asks what to do (see [`ADVICE_CUES`]).
@@ -352,8 +354,10 @@ pub struct QuestionAnalysis {
 
 /// Analyses a normalised question (see [`crate::normalize::normalize_question`]).
 pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
+    let asked = asked_period(normalized);
     let mut analysis = QuestionAnalysis {
-        period: asked_period(normalized).map(|(period, _)| period),
+        period: asked.as_ref().map(|(period, _)| period.clone()),
+        asked,
         // Cut as words or not ("什么时候" may come out as "什么" + "时候").
         wants_date: DATE_CUES.iter().any(|cue| normalized.contains(cue)),
         wants_advice: ADVICE_CUES.iter().any(|cue| normalized.contains(cue)),
