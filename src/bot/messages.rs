@@ -264,7 +264,9 @@ pub async fn send_with_chart<R: TelegramApi>(
     let png = match state.charts.chart(engine, answer).await {
         Ok(png) => png,
         Err(err) => {
-            tracing::warn!("chart for {:?} not drawn: {err}", answer.question);
+            // The question is the asker's text: above debug, logs carry none.
+            tracing::warn!("chart not drawn: {err}");
+            tracing::debug!("chart for {:?} not drawn", answer.question);
             return send_html(bot, target, html, keyboard).await.map(drop);
         }
     };
