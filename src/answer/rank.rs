@@ -14,7 +14,8 @@ use crate::figures::{PeriodFit, PeriodSpan, date_figure, same_measure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
 use crate::search::query::{
-    ADVICE_CUES, ADVICE_MARKERS, QueryTerm, QuestionAnalysis, TermFinders, UnitClass, analyze,
+    ADVICE_CUES, ADVICE_MARKERS, QueryTerm, QuestionAnalysis, TermFinders, TermSet, UnitClass,
+    analyze,
 };
 use crate::search::{QuestionStats, WeightedTerm};
 
@@ -346,8 +347,11 @@ impl Engine {
                 // The heading a passage stands under says what it is about ("冒充公检法诈骗"
                 // above "接到公检法电话怎么办：…"): its words count half.
                 let section = self.passage(passage).section.as_deref().unwrap_or("");
-                let coverage =
-                    coverage_in_context(finders, weights, self.passage_key(passage), &[section]);
+                let coverage = coverage_in_context(
+                    weights,
+                    finders.found_in(self.passage_key(passage)),
+                    finders.found_in(section),
+                );
                 RankedPassage {
                     passage,
                     coverage,
@@ -390,7 +394,9 @@ impl Engine {
             // figure's own sentence. Such words count half (see `coverage_in_context`).
             let title_key = &self.title_keys[article as usize];
             let paragraph_key = paragraph_key_of(body, hit.passage.local as usize);
-            let context = [paragraph_key, title_key.as_str()];
+            let context = finders
+                .found_in(paragraph_key)
+                .union(finders.found_in(title_key));
             let recency = self.articles[article as usize]
                 .meta()
                 .date
@@ -399,17 +405,17 @@ impl Engine {
             let mut last_sentence: Option<(&str, f32)> = None;
             for local in ids {
                 let figure = &body.figures[local];
-                let label_coverage = coverage(finders, weights, &figure.label_key);
+                let (in_label, precision) = label_fit(finders, &figure.label_key);
+                let label_coverage = coverage(weights, in_label);
                 let sentence_coverage = match last_sentence {
                     Some((sentence, covered)) if sentence == figure.sentence_key => covered,
                     _ => {
-                        let covered =
-                            coverage_in_context(finders, weights, &figure.sentence_key, &context);
+                        let in_sentence = finders.found_in(&figure.sentence_key);
+                        let covered = coverage_in_context(weights, in_sentence, context);
                         last_sentence = Some((&figure.sentence_key, covered));
                         covered
                     }
                 };
-                let precision = label_precision(finders, &figure.label_key);
                 let confidence = (0.6 * label_coverage + 0.4 * sentence_coverage)
                     .max(0.9 * sentence_coverage * precision.max(0.5));
                 let unit = UnitClass::of_unit(&figure.figure.unit);
@@ -611,37 +617,32 @@ pub(super) struct RankedFigure {
     fit: Option<PeriodFit>,
 }
 
-/// The IDF-weighted share of the question's terms found in `text`.
-fn coverage(finders: &TermFinders, weights: &[f32], text: &str) -> f32 {
-    coverage_in_context(finders, weights, text, &[])
+/// The IDF-weighted share of the question's terms in `found` (see [`TermFinders::found_in`]).
+fn coverage(weights: &[f32], found: TermSet) -> f32 {
+    coverage_in_context(weights, found, TermSet::default())
 }
 
-/// [`coverage`] of `text`, where a term found only in its `context` (the paragraph and the
-/// article's title around a sentence) counts half.
-fn coverage_in_context(
-    finders: &TermFinders,
-    weights: &[f32],
-    text: &str,
-    context: &[&str],
-) -> f32 {
+/// [`coverage`] of the terms `found` in a text, where a term found only in its context (the
+/// terms `around` it: the paragraph and the article's title around a sentence) counts half.
+fn coverage_in_context(weights: &[f32], found: TermSet, around: TermSet) -> f32 {
     let total: f32 = weights.iter().sum();
     if total <= 0.0 {
         return 0.0;
     }
-    let found: f32 = weights
+    let covered: f32 = weights
         .iter()
         .enumerate()
         .map(|(term, &weight)| {
-            if finders.found(term, text) {
+            if found.contains(term) {
                 weight
-            } else if context.iter().any(|around| finders.found(term, around)) {
+            } else if around.contains(term) {
                 weight * 0.5
             } else {
                 0.0
             }
         })
         .sum();
-    (found / total).max(0.0)
+    (covered / total).max(0.0)
 }
 
 /// The key of the paragraph that passage `local` belongs to (itself, or the paragraph passage
@@ -655,25 +656,22 @@ fn paragraph_key_of(body: &ArticleBody, local: usize) -> &str {
     &body.passage_keys[first]
 }
 
-/// The share of a label's characters that the question's words account for: "拦截涉诈电话" is
-/// fully covered by "拦截 涉诈 电话", "拦截涉诈短信" only two-thirds.
-fn label_precision(finders: &TermFinders, label: &str) -> f32 {
+/// The terms a label holds, and the share of its characters that the question's words account
+/// for (its precision): "拦截涉诈电话" is fully covered by "拦截 涉诈 电话", "拦截涉诈短信" only
+/// two-thirds.
+fn label_fit(finders: &TermFinders, label: &str) -> (TermSet, f32) {
+    let mut found = TermSet::default();
     // Covered bytes; a character counts as covered when its first byte is.
     let mut covered = vec![false; label.len()];
-    let bytes = label.as_bytes();
-    for form in finders.forms() {
-        let length = form.finder.needle().len();
-        if length == 0 {
-            continue;
-        }
-        // Every occurrence, overlapping ones included.
-        let mut from = 0;
-        while let Some(found) = form.finder.find(&bytes[from..]) {
-            let start = from + found;
-            covered[start..start + length].fill(true);
-            from = start + form.first_char_len;
-        }
+    for (term, range) in finders.occurrences(label) {
+        found.insert(term);
+        covered[range].fill(true);
     }
+    (found, label_precision(label, &covered))
+}
+
+/// The share of `label`'s characters `covered` (by byte) from the first covered one on.
+fn label_precision(label: &str, covered: &[bool]) -> f32 {
     // Who did it ("工信部拦截涉诈电话") does not make a label less precise: count from the first
     // character the question accounts for.
     let mut counted = label
