@@ -10,7 +10,7 @@ use super::{
     FigureHit,
 };
 use crate::corpus::ArticleBody;
-use crate::figures::{PeriodFit, PeriodSpan, date_figure, same_measure};
+use crate::figures::{PeriodFit, PeriodSpan, date_figure, period_span, same_measure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
 use crate::search::query::{
@@ -138,6 +138,7 @@ impl Engine {
             .collect();
         if leads_with_figure {
             self.add_other_periods(&mut answer.figures, &ranked_figures, limits.figures);
+            drop_restated(&mut answer.figures);
             if let Some(lead) = answer.figures.first() {
                 answer.series = self.series(lead, &ranked_figures);
             }
@@ -561,6 +562,36 @@ impl Engine {
             .map(|(i, _)| i);
         if let Some(i) = newest {
             ranked[..=i].rotate_right(1);
+        }
+    }
+}
+
+/// The same count restated for another period (two outlets reporting one press conference,
+/// as "2021年" and as "一年来") is shown once: the lead keeps its own period; among the others
+/// the narrower period stays, the more precise statement of the two.
+fn drop_restated(figures: &mut Vec<FigureHit>) {
+    let restates = |a: &FigureHit, b: &FigureHit| {
+        same_measure(&a.measure, &b.measure)
+            && a.figure.number == b.figure.number
+            && a.figure.unit == b.figure.unit
+    };
+    let months = |hit: &FigureHit| {
+        hit.figure
+            .period
+            .as_deref()
+            .and_then(period_span)
+            .map_or(u32::MAX, |span| span.months())
+    };
+    let mut i = 1;
+    while i < figures.len() {
+        match (0..i).find(|&j| restates(&figures[j], &figures[i])) {
+            Some(j) => {
+                if j > 0 && months(&figures[i]) < months(&figures[j]) {
+                    figures.swap(i, j);
+                }
+                figures.remove(i);
+            }
+            None => i += 1,
         }
     }
 }

@@ -85,10 +85,15 @@ fn lead_in_period(paragraph: &str, article_date: Option<NaiveDate>) -> Option<St
 /// Carries a lead-in's period through the list that follows it, paragraph by paragraph: the
 /// items of "2024年以来……取得以下成果：" each hold one figure of that period, and rarely repeat it.
 /// The list ends at a new section, or at a paragraph too long to be one of its items.
+///
+/// A section heading that states a period ("各部门的2022年成绩单") leads in its whole section
+/// the same way: a figure there whose own paragraph names no period before it is of that period.
 #[derive(Debug, Default)]
 pub struct LeadInPeriods {
     /// The lead-in's period and the section it was stated in.
     carried: Option<(String, Option<String>)>,
+    /// The section last seen, and the period its heading states.
+    heading: Option<(String, Option<String>)>,
 }
 
 /// The longest paragraph, in characters, still read as an item of the list a lead-in opens.
@@ -107,7 +112,8 @@ impl LeadInPeriods {
             .carried
             .as_ref()
             .filter(|(_, opened_in)| opened_in.as_deref() == section)
-            .map(|(period, _)| period.clone());
+            .map(|(period, _)| period.clone())
+            .or_else(|| self.heading_period(section, article_date));
         let figures = extract_figures_under(paragraph, article_date, carried.as_deref());
         self.carried = match lead_in_period(paragraph, article_date) {
             Some(period) => Some((period, section.map(str::to_owned))),
@@ -120,6 +126,32 @@ impl LeadInPeriods {
     }
 }
 
+impl LeadInPeriods {
+    /// The period `section`'s heading states (its last period phrase), read once per section.
+    fn heading_period(
+        &mut self,
+        section: Option<&str>,
+        article_date: Option<NaiveDate>,
+    ) -> Option<String> {
+        let section = section?;
+        let stale = self
+            .heading
+            .as_ref()
+            .is_none_or(|(heading, _)| heading != section);
+        if stale {
+            let view = SimplifiedView::of(section);
+            let text = view.text();
+            let period = text
+                .contains('年')
+                .then(|| period::markers(text, article_date, &book_titles(text)).pop())
+                .flatten()
+                .map(|marker| marker.period);
+            self.heading = Some((section.to_owned(), period));
+        }
+        self.heading.as_ref().and_then(|(_, period)| period.clone())
+    }
+}
+
 /// [`extract_figures`] on a paragraph already seen in simplified script.
 fn extract_from_view(
     view: &SimplifiedView<'_>,
@@ -129,11 +161,16 @@ fn extract_from_view(
     let paragraph = view.text();
     let titles = book_titles(paragraph);
     // Every period phrase, explicit or relative, is written with 年.
-    let periods = if paragraph.contains('年') {
+    let mut periods = if paragraph.contains('年') {
         period::markers(paragraph, article_date, &titles)
     } else {
         Vec::new()
     };
+    let campaigns = period::campaign_markers(paragraph, article_date, &periods);
+    if !campaigns.is_empty() {
+        periods.extend(campaigns);
+        periods.sort_by_key(|marker| marker.start);
+    }
     let mut figures = Vec::new();
     // Figures come in text order, so the period in force only ever moves forward.
     let mut period: Option<&str> = carried;
@@ -406,6 +443,15 @@ mod tests {
     }
 
     #[test]
+    fn figures_in_a_campaign_count_for_the_campaign_not_the_year() {
+        let paragraph = "2022年公安部开展的夏季治安打击整治“百日行动”中，反诈也是重点。\
+                         负责人介绍，行动开展以来拦截诈骗电话2.8亿次、诈骗短信4亿条。";
+        let figures = extract_figures(paragraph, NaiveDate::from_ymd_opt(2022, 12, 30));
+        let periods: Vec<Option<&str>> = figures.iter().map(|f| f.period.as_deref()).collect();
+        assert_eq!(periods, [Some("2022年“百日行动”期间"); 2]);
+    }
+
+    #[test]
     fn sentences_keep_their_closing_quotes() {
         let paragraph = "“打掉团伙1.2万个。”杜航伟说。 紧急止付3291亿元……“全国公安机关";
         let found: Vec<&str> = sentences(paragraph).into_iter().map(|(_, s)| s).collect();
@@ -464,6 +510,21 @@ mod tests {
         }
         let elsewhere = lead_ins.extract("宣传月期间开展了3项活动。", Some("宣传月"), date);
         assert_eq!(elsewhere[0].period, None);
+    }
+
+    #[test]
+    fn a_heading_that_states_a_period_leads_in_its_section() {
+        let date = NaiveDate::from_ymd_opt(2023, 5, 31);
+        let mut lead_ins = LeadInPeriods::default();
+        let section = Some("各部门的2022年成绩单");
+        let item = "工业和信息化部：累计拦截诈骗电话21亿次。";
+        let figures = lead_ins.extract(item, section, date);
+        assert_eq!(figures[0].period.as_deref(), Some("2022年"));
+        // A period the paragraph states itself wins; another section has its own.
+        let own = lead_ins.extract("2021年共破获案件44.1万起。", section, date);
+        assert_eq!(own[0].period.as_deref(), Some("2021年"));
+        let other = lead_ins.extract(item, Some("全链条打击"), date);
+        assert_eq!(other[0].period, None);
     }
 
     #[test]

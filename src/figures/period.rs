@@ -81,6 +81,71 @@ pub(super) fn markers(
     all
 }
 
+/// What a campaign period ends with ("2022年“百日行动”期间"): it names no calendar months, so it
+/// has no [`PeriodSpan`].
+const CAMPAIGN_PERIOD: &str = "期间";
+
+/// A campaign's name as articles quote it: “百日行动”, “断卡”行动, 「云剑-2022」行动.
+static CAMPAIGN_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("[“「]([^“”「」，。]{1,16})[”」](?:专项)?(行动|战役|会战)?")
+        .expect("campaign name pattern is valid")
+});
+
+/// Words that put the figures after them in a campaign: "行动开展以来", "“百日行动”期间",
+/// "行动中，".
+static CAMPAIGN_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("(?:行动|战役|会战)[”」]?(?:开展|启动)?(?:以来|期间|中[，,])")
+        .expect("campaign cue pattern is valid")
+});
+
+/// The campaign periods of a paragraph ("行动开展以来" after “百日行动” is named): a figure
+/// there counts for the campaign, not for the calendar year around it. The period names the
+/// campaign with the year stated before it (`markers`, the paragraph's other periods), or the
+/// article's year: "2022年“百日行动”期间". A cue with no quoted campaign name before it (or in
+/// it) is not one.
+pub(super) fn campaign_markers(
+    paragraph: &str,
+    article_date: Option<NaiveDate>,
+    markers: &[PeriodMarker],
+) -> Vec<PeriodMarker> {
+    if !paragraph.contains(['“', '「']) {
+        return Vec::new();
+    }
+    CAMPAIGN_CUE
+        .find_iter(paragraph)
+        .filter_map(|cue| {
+            let name = CAMPAIGN_NAME
+                .captures_iter(paragraph)
+                .filter(|name| {
+                    name.get(0).is_some_and(|whole| whole.start() < cue.end())
+                        && (name.get(2).is_some()
+                            || name[1].ends_with("行动")
+                            || name[1].ends_with("战役")
+                            || name[1].ends_with("会战"))
+                })
+                .last()?
+                .get(0)?;
+            let year = markers
+                .iter()
+                .filter(|marker| marker.end <= name.start())
+                .filter_map(|marker| period_span(&marker.period))
+                // The year it starts in: "2024年以来" may run on with no end.
+                .map(|span| span.start.unwrap_or(span.end) / 12)
+                .last()
+                .or_else(|| article_date.map(|date| date.year() as u32));
+            let period = match year {
+                Some(year) => format!("{year}年{}{CAMPAIGN_PERIOD}", name.as_str()),
+                None => format!("{}{CAMPAIGN_PERIOD}", name.as_str()),
+            };
+            Some(PeriodMarker {
+                start: cue.start(),
+                end: cue.end(),
+                period,
+            })
+        })
+        .collect()
+}
+
 /// "2024年以来" runs to the article's date: "2024年以来（截至2025年6月）". Other explicit periods
 /// are kept as written.
 fn until_article_date(period: &str, article_date: Option<NaiveDate>) -> String {
@@ -145,6 +210,12 @@ impl PeriodSpan {
     }
 
     /// The year the span ends in.
+    /// How many months it covers; a running total (no start) covers all before its end.
+    pub fn months(&self) -> u32 {
+        self.start
+            .map_or(self.end, |start| self.end.saturating_sub(start) + 1)
+    }
+
     pub fn end_year(&self) -> u32 {
         self.end / 12
     }
@@ -194,6 +265,9 @@ pub enum PeriodFit {
 /// `None` when it names no year ("近年来").
 pub fn period_span(period: &str) -> Option<PeriodSpan> {
     let period = period.trim();
+    if period.ends_with(CAMPAIGN_PERIOD) {
+        return None;
+    }
     let (cumulative, rest) = match period
         .strip_prefix("截至")
         .or_else(|| period.strip_prefix("截止到"))
@@ -356,6 +430,27 @@ mod tests {
             .into_iter()
             .map(|m| m.period)
             .collect()
+    }
+
+    #[test]
+    fn a_named_campaign_is_a_period_without_calendar_months() {
+        let paragraph = "2022年公安部开展的夏季治安打击整治“百日行动”中，反诈也是重点。\
+                         负责人介绍，行动开展以来拦截诈骗电话2.8亿次。";
+        let found = markers(paragraph, None, &[]);
+        let campaigns: Vec<String> = campaign_markers(paragraph, None, &found)
+            .into_iter()
+            .map(|m| m.period)
+            .collect();
+        assert_eq!(campaigns, ["2022年“百日行动”期间", "2022年“百日行动”期间"]);
+        assert_eq!(period_span("2022年“百日行动”期间"), None);
+        // The year comes from the article when the paragraph names none; the name may be
+        // quoted without the word 行动.
+        let date = NaiveDate::from_ymd_opt(2021, 6, 1);
+        let named = campaign_markers("「斷卡」行动开展以来，共打掉团伙", date, &[]);
+        assert_eq!(named[0].period, "2021年「斷卡」行动期间");
+        // No quoted name, or a quote that names no campaign: no campaign period.
+        assert!(campaign_markers("专项行动开展以来，破获案件", date, &[]).is_empty());
+        assert!(campaign_markers("他说“不要转账”，行动中，", date, &[]).is_empty());
     }
 
     #[test]

@@ -318,9 +318,21 @@ fn the_newest_period_leads_and_the_others_follow() {
     );
     let text = fanzha_bot::render::plain(&answer);
     assert!(text.contains("2021年：19.5亿次"), "{text}");
+    // Two outlets gave the seed's figure as "2021年" and as "一年来": it is listed once. A
+    // campaign's figure names the campaign, and a heading's period ("各部门的2022年成绩单")
+    // covers the list under it.
+    assert_eq!(text.matches("19.5亿次").count(), 1, "{text}");
+    assert!(text.contains("2022年“百日行动”期间：2.8亿次"), "{text}");
+    assert!(text.contains("2022年：21亿次"), "{text}");
 
     let asked = engine.answer("2021年拦截了多少涉诈电话");
     assert_eq!(asked.figures[0].figure.value, "19.5亿次");
+    let text = fanzha_bot::render::plain(&asked);
+    let others = text.lines().find(|l| l.starts_with("其他时期")).unwrap();
+    assert!(!others.contains("19.5亿次"), "{text}");
+    // The campaign's figure is not the year's: asked for 2022, the year's count leads.
+    let year = engine.answer("2022年拦截了多少诈骗电话");
+    assert_eq!(year.figures[0].figure.value, "21亿次");
 
     let none = engine.answer("2019年破获多少电诈案件");
     assert!(!none.answered && none.figures.is_empty());
