@@ -24,6 +24,7 @@ use tantivy::schema::{IndexRecordOption, NumericOptions, Schema, TextFieldIndexi
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocSet, Index, ReloadPolicy, TERMINATED, doc};
 
+use super::patterns::line_of;
 use crate::search::tokenizer::{BIGRAMS, BigramTokenizer, is_cjk};
 
 /// A message is compared with the cases only when it has at least this many distinct bigrams:
@@ -382,16 +383,6 @@ fn index_postings(scripts: &[String]) -> tantivy::Result<FnvMap<Box<str>, Box<[u
             (term, cases.into_boxed_slice())
         })
         .collect())
-}
-
-/// The 1-based line of the first line containing `needle`, or 1.
-fn line_of(text: &str, needle: &str) -> usize {
-    if needle.is_empty() {
-        return 1;
-    }
-    text.lines()
-        .position(|line| line.contains(needle))
-        .map_or(1, |i| i + 1)
 }
 
 #[cfg(test)]

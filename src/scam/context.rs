@@ -79,21 +79,51 @@ pub struct CueWords<'a> {
     pub speech: &'a [String],
 }
 
+/// Why the cue words cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CueError {
+    /// One phrase in two lists: which job it does would depend on the order of the lists.
+    #[error(
+        "`{phrase}` is listed under both `{first}` and `{second}`: a cue word does one job, keep it in one list"
+    )]
+    InTwoLists {
+        phrase: String,
+        first: &'static str,
+        second: &'static str,
+    },
+    #[error("the cue words could not be compiled: {0}")]
+    Build(#[from] aho_corasick::BuildError),
+}
+
 impl Cues {
-    /// Builds the cue matcher. Phrases must already be normalised and non-empty.
-    pub fn new(words: CueWords<'_>) -> Result<Self, aho_corasick::BuildError> {
+    /// Builds the cue matcher. Phrases must already be normalised and non-empty; a phrase may
+    /// stand in one list only.
+    pub fn new(words: CueWords<'_>) -> Result<Self, CueError> {
         let mut phrases = Vec::new();
         let mut kinds = Vec::new();
-        for (list, kind) in [
-            (words.negations, CueKind::Negation),
-            (words.warnings, CueKind::Warning),
-            (words.decoys, CueKind::Decoy),
-            (words.requests, CueKind::Request),
-            (words.senders, CueKind::Sender),
-            (words.reports, CueKind::Report),
-            (words.speech, CueKind::Speech),
+        let mut lists: std::collections::HashMap<&str, &'static str> = Default::default();
+        for (list, kind, name) in [
+            (words.negations, CueKind::Negation, "negations"),
+            (words.warnings, CueKind::Warning, "warnings"),
+            (words.decoys, CueKind::Decoy, "decoys"),
+            (words.requests, CueKind::Request, "requests"),
+            (words.senders, CueKind::Sender, "senders"),
+            (words.reports, CueKind::Report, "reports"),
+            (words.speech, CueKind::Speech, "speech"),
         ] {
             for phrase in list {
+                match lists.insert(phrase.as_str(), name) {
+                    Some(first) if first != name => {
+                        return Err(CueError::InTwoLists {
+                            phrase: phrase.clone(),
+                            first,
+                            second: name,
+                        });
+                    }
+                    // Said twice in one list: harmless.
+                    Some(_) => continue,
+                    None => {}
+                }
                 phrases.push(phrase.as_str());
                 kinds.push(kind);
             }

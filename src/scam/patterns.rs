@@ -16,7 +16,7 @@ use regex::Regex;
 use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use serde::Deserialize;
 
-use super::context::{CueWords, Cues};
+use super::context::{CueError, CueWords, Cues};
 use super::disguise::{DisguiseFile, Disguises};
 use super::tips::TipCard;
 
@@ -376,10 +376,21 @@ impl Rules {
             speech: &normalize_all(&file.context.speech),
         })
         .map_err(|err| {
-            invalid(
-                line_of(text, "context:"),
-                format!("bad context words: {err}"),
-            )
+            let line = match &err {
+                // The second list it stands in, below `context:`.
+                CueError::InTwoLists { phrase, second, .. } => {
+                    let list = format!("{second}:");
+                    let from = line_of(text, "context:");
+                    text.lines()
+                        .enumerate()
+                        .skip(from)
+                        .skip_while(|(_, line)| !line.contains(&list))
+                        .find(|(_, line)| line.contains(phrase.as_str()))
+                        .map_or(from, |(i, _)| i + 1)
+                }
+                CueError::Build(_) => line_of(text, "context:"),
+            };
+            invalid(line, format!("context: {err}"))
         })?;
         let literal_automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
@@ -470,8 +481,12 @@ fn required_literals(source: &str) -> Option<Vec<Vec<u8>>> {
     )
 }
 
-/// The 1-based line of the first line containing `needle`, or 1.
-fn line_of(text: &str, needle: &str) -> usize {
+/// The 1-based line of the first line containing `needle`, or 1: where a problem in a data file
+/// (patterns or cases) is reported.
+pub(super) fn line_of(text: &str, needle: &str) -> usize {
+    if needle.is_empty() {
+        return 1;
+    }
     text.lines()
         .position(|line| line.contains(needle))
         .map_or(1, |i| i + 1)

@@ -178,6 +178,32 @@ fn every_fraud_type_has_a_card_found_by_topic() {
 }
 
 #[test]
+fn a_cue_word_in_two_context_lists_is_reported_not_resolved_silently() {
+    let path = Path::new("knowledge/scam-patterns.yaml");
+    let text = include_str!("../../knowledge/scam-patterns.yaml").replacen(
+        "requests: [请,",
+        "requests: [骗局, 请,",
+        1,
+    );
+    let line = text
+        .lines()
+        .position(|l| l.contains("requests: [骗局"))
+        .map(|i| i + 1)
+        .unwrap();
+    let err = Scanner::from_yaml(&text, path).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            "knowledge/scam-patterns.yaml:{line}: context: `骗局`"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("`warnings`") && err.contains("`requests`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn bad_pattern_files_report_path_and_line() {
     let path = Path::new("knowledge/scam-patterns.yaml");
     let base = "advice: {high: h, medium: m, low: l, warning: w}\ntypes:\n  - name: 刷单返利\n    script: s\n    red_flags: [r]\n    what_to_do: w\npatterns:\n";
