@@ -127,11 +127,11 @@ pub(super) fn campaign_markers(
                 .get(0)?;
             let year = markers
                 .iter()
+                .rev()
                 .filter(|marker| marker.end <= name.start())
-                .filter_map(|marker| period_span(&marker.period))
+                .find_map(|marker| period_span(&marker.period))
                 // The year it starts in: "2024年以来" may run on with no end.
                 .map(|span| span.start.unwrap_or(span.end) / 12)
-                .last()
                 .or_else(|| article_date.map(|date| date.year() as u32));
             let period = match year {
                 Some(year) => format!("{year}年{}{CAMPAIGN_PERIOD}", name.as_str()),
