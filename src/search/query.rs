@@ -416,6 +416,8 @@ pub struct QuestionAnalysis {
     /// Whether the question asks how a figure went over the years (历年, 这几年, 趋势 …, see
     /// [`TREND_WORDS`]): then it wants a figure, and the answer leads with the whole series.
     pub trend: bool,
+    /// Which way the change asked about goes ("上升了多少", "下降了多少"), when it says.
+    pub direction: Option<Direction>,
 }
 
 /// Analyses a normalised question (see [`crate::normalize::normalize_question`]).
@@ -433,6 +435,7 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
     // so "这几年" is not read as "几年" (a quantity asked in years).
     let (trend, normalized) = without_trend_words(normalized);
     analysis.trend = trend;
+    analysis.direction = Direction::of(&normalized);
     analysis.wants_figure = trend;
     // The period is matched against each figure's period (see `answer::rank`), not searched for.
     let unperiodic = without_periods(&normalized);
@@ -496,9 +499,7 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
     // "同比上升了多少", "涨了多少": a change asked without a measure word wants the percentage.
     if analysis.unit.is_none()
         && analysis.wants_figure
-        && words
-            .iter()
-            .any(|word| CHANGE_WORDS.iter().any(|change| word.contains(change)))
+        && words.iter().any(|word| is_change_word(word))
     {
         analysis.unit = Some(UnitClass::Percent);
     }
@@ -536,6 +537,34 @@ pub fn without_trend_words(normalized: &str) -> (bool, std::borrow::Cow<'_, str>
         rest = rest.replace(word, " ");
     }
     (true, std::borrow::Cow::Owned(rest))
+}
+
+/// Which way a change goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+impl Direction {
+    const UP: &[&str] = &["上升", "增长", "增加", "提高", "上涨", "增幅", "涨"];
+    const DOWN: &[&str] = &["下降", "减少", "降低", "下跌", "降幅", "回落", "跌"];
+
+    /// The way `text` says a change goes; `None` when it says neither or both ("涨跌").
+    pub fn of(text: &str) -> Option<Direction> {
+        let up = Self::UP.iter().any(|word| text.contains(word));
+        let down = Self::DOWN.iter().any(|word| text.contains(word));
+        match (up, down) {
+            (true, false) => Some(Direction::Up),
+            (false, true) => Some(Direction::Down),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a word speaks of a change ("同比", "上升了", "增幅"), see [`CHANGE_WORDS`].
+pub fn is_change_word(word: &str) -> bool {
+    CHANGE_WORDS.iter().any(|change| word.contains(change))
 }
 
 /// Words that ask how much something changed.
@@ -693,6 +722,21 @@ mod tests {
         assert!(!finders.found(1, "拦截涉诈电话"), "no such term");
         assert!(finders.found_in("拦截涉诈电话").contains(0));
         assert_eq!(finders.found_in("今天天气不错"), TermSet::default());
+    }
+
+    #[test]
+    fn a_change_asked_has_a_direction() {
+        let lexicon = Lexicon::new(&[], Synonyms::default());
+        assert_eq!(
+            analyze("破案数同比上升了多少", &lexicon).direction,
+            Some(Direction::Up)
+        );
+        assert_eq!(
+            analyze("立案数下降了多少", &lexicon).direction,
+            Some(Direction::Down)
+        );
+        assert_eq!(analyze("拦截了多少涉诈电话", &lexicon).direction, None);
+        assert_eq!(Direction::of("涨跌"), None);
     }
 
     #[test]
