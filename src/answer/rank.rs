@@ -433,8 +433,10 @@ impl Engine {
                 };
                 // Asked how much something rose, a figure that says it fell is another
                 // figure (and the other way round), however many words they share.
-                let direction_fit = match (analysis.direction, Direction::of(&figure.label_key)) {
-                    (Some(asked), Some(said)) if asked != said => -0.15,
+                let direction_fit = match analysis.direction {
+                    Some(asked) if Direction::of(&figure.label_key).is_some_and(|d| d != asked) => {
+                        -0.15
+                    }
                     _ => 0.0,
                 };
                 let unit_fit = unit_fit + direction_fit;

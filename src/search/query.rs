@@ -546,14 +546,28 @@ pub enum Direction {
     Down,
 }
 
-impl Direction {
-    const UP: &[&str] = &["上升", "增长", "增加", "提高", "上涨", "增幅", "涨"];
-    const DOWN: &[&str] = &["下降", "减少", "降低", "下跌", "降幅", "回落", "跌"];
+/// The words of each [`Direction`], up first: one automaton reads a text once for all of them.
+static DIRECTION_WORDS: std::sync::LazyLock<(aho_corasick::AhoCorasick, usize)> =
+    std::sync::LazyLock::new(|| {
+        const UP: &[&str] = &["上升", "增长", "增加", "提高", "上涨", "增幅", "涨"];
+        const DOWN: &[&str] = &["下降", "减少", "降低", "下跌", "降幅", "回落", "跌"];
+        let automaton =
+            aho_corasick::AhoCorasick::new(UP.iter().chain(DOWN)).expect("direction words compile");
+        (automaton, UP.len())
+    });
 
+impl Direction {
     /// The way `text` says a change goes; `None` when it says neither or both ("涨跌").
     pub fn of(text: &str) -> Option<Direction> {
-        let up = Self::UP.iter().any(|word| text.contains(word));
-        let down = Self::DOWN.iter().any(|word| text.contains(word));
+        let (automaton, ups) = &*DIRECTION_WORDS;
+        let (mut up, mut down) = (false, false);
+        for found in automaton.find_iter(text) {
+            if found.pattern().as_usize() < *ups {
+                up = true;
+            } else {
+                down = true;
+            }
+        }
         match (up, down) {
             (true, false) => Some(Direction::Up),
             (false, true) => Some(Direction::Down),
