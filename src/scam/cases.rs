@@ -24,7 +24,7 @@ use tantivy::schema::{IndexRecordOption, NumericOptions, Schema, TextFieldIndexi
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocSet, Index, ReloadPolicy, TERMINATED, doc};
 
-use super::patterns::line_of;
+use super::data_file::line_of;
 use crate::search::tokenizer::{BIGRAMS, BigramTokenizer, is_cjk};
 
 /// A message is compared with the cases only when it has at least this many distinct bigrams:

@@ -28,6 +28,7 @@
 
 mod cases;
 mod context;
+mod data_file;
 mod disguise;
 mod message;
 pub mod patterns;

@@ -17,6 +17,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use serde::Deserialize;
 
 use super::context::{CueError, CueWords, Cues};
+use super::data_file::line_of;
 use super::disguise::{DisguiseFile, Disguises};
 use super::tips::TipCard;
 
@@ -479,17 +480,6 @@ fn required_literals(source: &str) -> Option<Vec<Vec<u8>>> {
             .map(|literal| literal.as_bytes().to_vec())
             .collect(),
     )
-}
-
-/// The 1-based line of the first line containing `needle`, or 1: where a problem in a data file
-/// (patterns or cases) is reported.
-pub(super) fn line_of(text: &str, needle: &str) -> usize {
-    if needle.is_empty() {
-        return 1;
-    }
-    text.lines()
-        .position(|line| line.contains(needle))
-        .map_or(1, |i| i + 1)
 }
 
 #[cfg(test)]
