@@ -576,7 +576,7 @@ impl Direction {
     }
 }
 
-/// Whether a word speaks of a change ("同比", "上升了", "增幅"), see [`CHANGE_WORDS`].
+/// Whether a word speaks of a change ("同比", "上升了", "增幅"; the words are `CHANGE_WORDS`).
 pub fn is_change_word(word: &str) -> bool {
     CHANGE_WORDS.iter().any(|change| word.contains(change))
 }
