@@ -14,9 +14,11 @@ use crate::corpus::Article;
 use crate::knowledge::{Document, FileProblem};
 use crate::search::lexicon::LexiconFiles;
 
-/// Bumped whenever the snapshot or index layout of [`super::saved_index`] changes, so old
-/// snapshots are ignored (it is part of every fingerprint).
-pub const FORMAT: u32 = 6;
+/// Bumped whenever the snapshot or index layout of [`super::saved_index`] changes, or what
+/// parsing an article yields (its figures and their periods: a snapshot keeps articles as
+/// parsed), so old snapshots are ignored (it is part of every fingerprint). 7: campaign and
+/// heading periods.
+pub const FORMAT: u32 = 7;
 
 /// The hex SHA-256 of a file's bytes.
 pub fn content_hash(bytes: &[u8]) -> String {
