@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::figures::{Figure, LeadInPeriods, PeriodSpan, period_span};
+use crate::figures::{Figure, LeadInPeriods, PeriodSpan};
 use crate::knowledge::{Document, Passage, split_passages};
 use crate::normalize::{to_half_width, to_simplified};
 use crate::search::lexicon::quoted_terms as quoted_terms_of;
@@ -185,7 +185,7 @@ impl Article {
             let section = paragraph.section.as_deref();
             for figure in lead_ins.extract(&paragraph.text, section, document.date) {
                 figures.push(IndexedFigure {
-                    span: figure.period.as_deref().and_then(period_span),
+                    span: figure.span(),
                     label_key: search_key(&figure.label),
                     sentence_key: search_key(&figure.sentence),
                     figure,

@@ -40,6 +40,22 @@ pub struct Figure {
     pub sentence: String,
 }
 
+impl Figure {
+    /// The months the figure holds for: its period's span, except that a running total compared
+    /// with the year before ("截至2022年11月底，共破获案件39.1万起，同比上升5.7%") is a count
+    /// since January of that year — a total since records began has no "same period last year".
+    pub fn span(&self) -> Option<PeriodSpan> {
+        let span = period_span(self.period.as_deref()?)?;
+        if span.start.is_none() && self.sentence.contains("同比") {
+            return Some(PeriodSpan {
+                start: Some(span.end / 12 * 12),
+                end: span.end,
+            });
+        }
+        Some(span)
+    }
+}
+
 /// Extracts every figure from one paragraph. `article_date` resolves relative periods
 /// ("去年", "一年来"). A period stated earlier in the paragraph holds for the figures after it.
 pub fn extract_figures(paragraph: &str, article_date: Option<NaiveDate>) -> Vec<Figure> {
@@ -449,6 +465,20 @@ mod tests {
         let figures = extract_figures(paragraph, NaiveDate::from_ymd_opt(2022, 12, 30));
         let periods: Vec<Option<&str>> = figures.iter().map(|f| f.period.as_deref()).collect();
         assert_eq!(periods, [Some("2022年“百日行动”期间"); 2]);
+    }
+
+    #[test]
+    fn a_running_total_compared_with_last_year_counts_from_january() {
+        let figures = extract_figures(
+            "截至2022年11月底，全国共破获电信网络诈骗案件39.1万起，同比上升5.7%。\
+             截至2023年12月底，累计拦截诈骗电话27.5亿次。",
+            NaiveDate::from_ymd_opt(2022, 12, 30),
+        );
+        let january = Some(2022 * 12);
+        assert_eq!(figures[0].span().unwrap().start, january);
+        assert_eq!(figures[1].span().unwrap().start, january);
+        assert_eq!(figures[0].span().unwrap().end, 2022 * 12 + 10);
+        assert!(figures[2].span().unwrap().is_cumulative());
     }
 
     #[test]
