@@ -111,20 +111,21 @@ pub(super) fn campaign_markers(
     if !paragraph.contains(['“', '「']) {
         return Vec::new();
     }
+    // The quoted campaign names, read once for all the cues.
+    let names: Vec<regex::Match<'_>> = CAMPAIGN_NAME
+        .captures_iter(paragraph)
+        .filter(|name| {
+            name.get(2).is_some()
+                || name[1].ends_with("行动")
+                || name[1].ends_with("战役")
+                || name[1].ends_with("会战")
+        })
+        .filter_map(|name| name.get(0))
+        .collect();
     CAMPAIGN_CUE
         .find_iter(paragraph)
         .filter_map(|cue| {
-            let name = CAMPAIGN_NAME
-                .captures_iter(paragraph)
-                .filter(|name| {
-                    name.get(0).is_some_and(|whole| whole.start() < cue.end())
-                        && (name.get(2).is_some()
-                            || name[1].ends_with("行动")
-                            || name[1].ends_with("战役")
-                            || name[1].ends_with("会战"))
-                })
-                .last()?
-                .get(0)?;
+            let name = *names.iter().rev().find(|name| name.start() < cue.end())?;
             let year = markers
                 .iter()
                 .rev()
