@@ -9,6 +9,7 @@
 //! knowledge folder and is immutable afterwards, so it can be shared across threads and swapped
 //! atomically when the knowledge changes.
 
+mod coverage;
 pub mod engine;
 pub mod rank;
 pub mod series;

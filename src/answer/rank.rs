@@ -4,19 +4,20 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use super::coverage::{coverage, coverage_in_context, label_fit};
 use super::engine::{Engine, ItemRef};
 use super::{
     Answer, AnswerLimits, ExplainedCandidate, ExplainedFigure, ExplainedTerm, Explanation,
     FigureHit,
 };
 use crate::corpus::ArticleBody;
-use crate::figures::{PeriodFit, PeriodSpan, date_figure, period_span, same_measure};
+use crate::figures::{PeriodFit, PeriodSpan, date_figure, same_measure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
 use crate::search::query::{
-    ADVICE_CUES, ADVICE_MARKERS, Direction, QueryTerm, QuestionAnalysis, TermFinders, TermSet,
-    UnitClass, analyze, is_change_word,
+    ADVICE_CUES, ADVICE_MARKERS, Direction, QuestionAnalysis, UnitClass, analyze, is_change_word,
 };
+use crate::search::terms::{QueryTerm, TermFinders, TermSet};
 use crate::search::{QuestionStats, WeightedTerm};
 
 /// Minimum share of the question (IDF-weighted) a hit must cover to be shown as an answer.
@@ -590,13 +591,7 @@ fn drop_restated(figures: &mut Vec<FigureHit>) {
             && a.figure.number == b.figure.number
             && a.figure.unit == b.figure.unit
     };
-    let months = |hit: &FigureHit| {
-        hit.figure
-            .period
-            .as_deref()
-            .and_then(period_span)
-            .map_or(u32::MAX, |span| span.months())
-    };
+    let months = |hit: &FigureHit| hit.figure.span().map_or(u32::MAX, |span| span.months());
     let mut i = 1;
     while i < figures.len() {
         match (0..i).find(|&j| restates(&figures[j], &figures[i])) {
@@ -663,34 +658,6 @@ pub(super) struct RankedFigure {
     fit: Option<PeriodFit>,
 }
 
-/// The IDF-weighted share of the question's terms in `found` (see [`TermFinders::found_in`]).
-fn coverage(weights: &[f32], found: TermSet) -> f32 {
-    coverage_in_context(weights, found, TermSet::default())
-}
-
-/// [`coverage`] of the terms `found` in a text, where a term found only in its context (the
-/// terms `around` it: the paragraph and the article's title around a sentence) counts half.
-fn coverage_in_context(weights: &[f32], found: TermSet, around: TermSet) -> f32 {
-    let total: f32 = weights.iter().sum();
-    if total <= 0.0 {
-        return 0.0;
-    }
-    let covered: f32 = weights
-        .iter()
-        .enumerate()
-        .map(|(term, &weight)| {
-            if found.contains(term) {
-                weight
-            } else if around.contains(term) {
-                weight * 0.5
-            } else {
-                0.0
-            }
-        })
-        .sum();
-    (covered / total).max(0.0)
-}
-
 /// The key of the paragraph that passage `local` belongs to (itself, or the paragraph passage
 /// its sentences follow; see [`crate::knowledge::passages::split_passages`]).
 fn paragraph_key_of(body: &ArticleBody, local: usize) -> &str {
@@ -700,116 +667,4 @@ fn paragraph_key_of(body: &ArticleBody, local: usize) -> &str {
         .rposition(|p| p.paragraph != paragraph)
         .map_or(0, |i| i + 1);
     &body.passage_keys[first]
-}
-
-/// The terms a label holds, and the share of its characters that the question's words account
-/// for (its precision): "拦截涉诈电话" is fully covered by "拦截 涉诈 电话", "拦截涉诈短信" only
-/// two-thirds.
-///
-/// Who did it ("工信部拦截涉诈电话") does not make a label less precise: it is counted from the
-/// first character a word of the question's subject accounts for. Change words (`changes`:
-/// 同比, 上升 …) do not mark that start: every change figure has them, so "抓获犯罪嫌疑人同比上升"
-/// is not a precise answer to "破案数同比上升了多少" — its subject is left out, not its actor.
-fn label_fit(finders: &TermFinders, label: &str, changes: TermSet) -> (TermSet, f32) {
-    let mut found = TermSet::default();
-    // Covered bytes; a character counts as covered when its first byte is.
-    let mut covered = vec![false; label.len()];
-    let occurrences: Vec<(usize, std::ops::Range<usize>)> = finders.occurrences(label).collect();
-    let change_from = occurrences
-        .iter()
-        .filter(|(term, _)| changes.contains(*term))
-        .map(|(_, range)| range.start)
-        .min();
-    // A subject word inside a change word ("上" of "发布会上" in "上升") is not the subject.
-    let inside_change = |range: &std::ops::Range<usize>| {
-        occurrences.iter().any(|(term, change)| {
-            changes.contains(*term) && change.start <= range.start && range.end <= change.end
-        })
-    };
-    // Nor is a single character ("数" of "破案数" in "人数"): the subject is a word.
-    let subject_from = occurrences
-        .iter()
-        .filter(|(term, range)| {
-            !changes.contains(*term)
-                && !inside_change(range)
-                && label[range.clone()].chars().nth(1).is_some()
-        })
-        .map(|(_, range)| range.start)
-        .min();
-    for (term, range) in occurrences {
-        found.insert(term);
-        covered[range].fill(true);
-    }
-    // A question of change words alone has no subject: then they mark the start.
-    let from = if (0..finders.term_count()).all(|term| changes.contains(term)) {
-        change_from
-    } else {
-        subject_from
-    };
-    let precision = from.map_or(0.0, |from| {
-        label_precision(&label[from..], &covered[from..])
-    });
-    (found, precision)
-}
-
-/// The share of `label`'s characters `covered` (by byte), counted from its first character.
-fn label_precision(label: &str, covered: &[bool]) -> f32 {
-    let (hits, total) = label.char_indices().fold((0, 0), |(hits, total), (i, _)| {
-        (hits + usize::from(covered[i]), total + 1)
-    });
-    if total == 0 {
-        return 0.0;
-    }
-    hits as f32 / total as f32
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn finders(words: &[(&str, &[&str])]) -> TermFinders {
-        let terms: Vec<QueryTerm> = words
-            .iter()
-            .map(|(text, alternatives)| QueryTerm {
-                text: (*text).to_string(),
-                alternatives: alternatives.iter().map(|a| (*a).to_string()).collect(),
-                weight: 1.0,
-            })
-            .collect();
-        TermFinders::new(&terms)
-    }
-
-    #[test]
-    fn a_label_is_precise_from_its_subject_not_from_change_words_or_single_characters() {
-        // "破案数同比上升了多少": 破案 (~破获), 数, 同比, 上升.
-        let finders = finders(&[
-            ("破案", &["破获"]),
-            ("数", &[]),
-            ("同比", &[]),
-            ("上升", &[]),
-        ]);
-        let mut changes = TermSet::default();
-        changes.insert(2);
-        changes.insert(3);
-        let (_, subject) = label_fit(&finders, "破获电信网络诈骗案件同比上升", changes);
-        let (found, other) = label_fit(&finders, "抓获的犯罪嫌疑人数同比上升", changes);
-        assert!(found.contains(1) && found.contains(3));
-        assert_eq!(
-            other, 0.0,
-            "no word of the subject, only 数 and change words"
-        );
-        assert!(subject > 0.4, "{subject}");
-        // The actor before the subject does not count against it.
-        let (_, with_actor) = label_fit(&finders, "公安机关破获案件同比上升", changes);
-        let (_, without) = label_fit(&finders, "破获案件同比上升", changes);
-        assert_eq!(with_actor, without);
-        // A question of change words alone is measured from them.
-        let only = {
-            let mut all = TermSet::default();
-            all.insert(0);
-            all
-        };
-        let finders = self::finders(&[("同比", &[])]);
-        assert_eq!(label_fit(&finders, "同比", only).1, 1.0);
-    }
 }

@@ -5,6 +5,7 @@
 
 pub mod lexicon;
 pub mod query;
+pub mod terms;
 pub mod tokenizer;
 
 use std::cell::RefCell;
