@@ -333,13 +333,18 @@ pub(crate) mod tests {
     /// A store to run a test on: SQLite in a temporary folder, or a scratch PostgreSQL database.
     pub(crate) struct TestStore {
         dir: tempfile::TempDir,
-        url: Option<String>,
+        postgres: Option<testing::ScratchDatabase>,
     }
 
     impl TestStore {
+        /// The PostgreSQL URL, or `None` for SQLite.
+        pub(crate) fn url(&self) -> Option<&str> {
+            self.postgres.as_ref().map(testing::ScratchDatabase::url)
+        }
+
         /// Opens (or reopens) the store.
         pub(crate) async fn open(&self) -> Database {
-            Database::open(&self.dir.path().join("data"), self.url.as_deref())
+            Database::open(&self.dir.path().join("data"), self.url())
                 .await
                 .unwrap()
         }
@@ -355,12 +360,12 @@ pub(crate) mod tests {
     pub(crate) async fn test_stores(test: &str) -> Vec<TestStore> {
         let mut stores = vec![TestStore {
             dir: tempfile::tempdir().unwrap(),
-            url: None,
+            postgres: None,
         }];
-        if let Some(url) = testing::scratch_postgres(test).await {
+        if let Some(postgres) = testing::scratch_postgres(test).await {
             stores.push(TestStore {
                 dir: tempfile::tempdir().unwrap(),
-                url: Some(url),
+                postgres: Some(postgres),
             });
         }
         stores
@@ -389,7 +394,7 @@ pub(crate) mod tests {
             assert_eq!(settings, 0, "no salt or key in the database");
             let other = VoteKey::from_setting(&"x".repeat(32)).unwrap();
             let data = backend.dir.path().join("data");
-            let keyed = Database::open_with_key(&data, backend.url.as_deref(), Some(other))
+            let keyed = Database::open_with_key(&data, backend.url(), Some(other))
                 .await
                 .unwrap();
             assert_ne!(keyed.user_hash(42), hash, "VOTE_KEY replaces the key file");

@@ -98,6 +98,8 @@ pub struct Harness {
     data: tempfile::TempDir,
     /// The watcher and admin notifier of a live harness, kept alive as long as the bot.
     watching: Option<KnowledgeWatching>,
+    /// The scratch PostgreSQL database of a PostgreSQL harness, dropped with the harness.
+    postgres: Option<fanzha_bot::db::testing::ScratchDatabase>,
 }
 
 impl Harness {
@@ -156,11 +158,13 @@ impl Harness {
     /// A harness on the seed knowledge with its database on a scratch PostgreSQL database,
     /// or `None` (said on stderr) when `DATABASE_URL` names no server.
     pub async fn start_on_postgres(test: &str) -> Option<Harness> {
-        let url = fanzha_bot::db::testing::scratch_postgres(test).await?;
-        let database = Database::open_url(&url).await.unwrap();
+        let postgres = fanzha_bot::db::testing::scratch_postgres(test).await?;
+        let database = Database::open_url(postgres.url()).await.unwrap();
         let client = |api: &MockApi| Bot::new("123:TEST").set_api_url(api.url.parse().unwrap());
         let data = tempfile::tempdir().unwrap();
-        Some(Harness::start_on(client, SEED.clone(), database, data).await)
+        let mut harness = Harness::start_on(client, SEED.clone(), database, data).await;
+        harness.postgres = Some(postgres);
+        Some(harness)
     }
 
     /// The harness's data folder (the SQLite database is in it).
@@ -219,6 +223,7 @@ impl Harness {
             dispatcher,
             data,
             watching: None,
+            postgres: None,
         }
     }
 
