@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use fanzha_bot::answer::engine::Engine;
 
+// The allocator the binary runs with (see src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const QUESTIONS: &[&str] = &[
     "拦截了多少涉诈电话",
     "攔截涉詐短信多少條",

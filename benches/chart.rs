@@ -8,6 +8,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use fanzha_bot::answer::engine::Engine;
 use fanzha_bot::render::chart::series_chart;
 
+// The allocator the binary runs with (see src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const QUESTION: &str = "历年拦截涉诈电话";
 
 fn chart(c: &mut Criterion) {

@@ -5,6 +5,10 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fanzha_bot::scam::Scanner;
 
+// The allocator the binary runs with (see src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn labelled_messages() -> Vec<String> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -24,6 +24,7 @@ use crate::figures::{Figure, LeadInPeriods, PeriodSpan};
 use crate::knowledge::{Document, Passage, split_passages};
 use crate::normalize::{to_half_width, to_simplified};
 use crate::search::lexicon::quoted_terms as quoted_terms_of;
+use crate::search::terms::TextSignature;
 
 /// What the engine keeps of an article without reading its body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +50,9 @@ pub struct IndexedFigure {
     /// Label and sentence as searched: simplified, lowercased.
     pub label_key: String,
     pub sentence_key: String,
+    /// Their signatures, so ranking skips the words they cannot hold.
+    pub label_signature: TextSignature,
+    pub sentence_signature: TextSignature,
     /// The figure's period read as a span of months, when it names one.
     pub span: Option<PeriodSpan>,
 }
@@ -61,6 +65,8 @@ pub struct ArticleBody {
     pub passages: Vec<Passage>,
     /// Passage text as searched (see [`search_key`]), one per passage.
     pub passage_keys: Vec<String>,
+    /// The signature of each passage key.
+    pub passage_signatures: Vec<TextSignature>,
     /// In text order, so the figures of one paragraph are a contiguous run.
     pub figures: Vec<IndexedFigure>,
     /// The run of `figures` that each paragraph holds, by paragraph index.
@@ -90,6 +96,7 @@ impl ArticleBody {
         self.passages.len() == meta.passages as usize
             && figures == meta.figures as usize
             && self.passage_keys.len() == self.passages.len()
+            && self.passage_signatures.len() == self.passages.len()
             && self
                 .paragraph_figures
                 .iter()
@@ -113,6 +120,7 @@ impl ArticleBody {
             },
             passages: Vec::new(),
             passage_keys: Vec::new(),
+            passage_signatures: Vec::new(),
             figures: Vec::new(),
             paragraph_figures: Vec::new(),
             headlines: Vec::new(),
@@ -170,6 +178,7 @@ impl Article {
     pub fn derive(document: Document) -> Article {
         let passages = split_passages(&document);
         let passage_keys: Vec<String> = passages.iter().map(|p| search_key(&p.text)).collect();
+        let passage_signatures = passage_keys.iter().map(|k| TextSignature::of(k)).collect();
         let mut quoted_terms: Vec<String> = Vec::new();
         let mut figures = Vec::new();
         let mut paragraph_figures = Vec::with_capacity(document.paragraphs.len());
@@ -184,10 +193,14 @@ impl Article {
             let start = figures.len() as u32;
             let section = paragraph.section.as_deref();
             for figure in lead_ins.extract(&paragraph.text, section, document.date) {
+                let label_key = search_key(&figure.label);
+                let sentence_key = search_key(&figure.sentence);
                 figures.push(IndexedFigure {
                     span: figure.span(),
-                    label_key: search_key(&figure.label),
-                    sentence_key: search_key(&figure.sentence),
+                    label_signature: TextSignature::of(&label_key),
+                    sentence_signature: TextSignature::of(&sentence_key),
+                    label_key,
+                    sentence_key,
                     figure,
                     paragraph: paragraph_index as u32,
                 });
@@ -219,6 +232,7 @@ impl Article {
             document,
             passages,
             passage_keys,
+            passage_signatures,
             figures,
             paragraph_figures,
             headlines,

@@ -2,7 +2,7 @@
 //! or label holds (terms found only around it count half), and how precisely a figure's label
 //! states what was asked.
 
-use crate::search::terms::{TermFinders, TermSet};
+use crate::search::terms::{TermFinders, TermSet, TextSignature};
 
 /// The IDF-weighted share of the question's terms in `found` (see [`TermFinders::found_in`]).
 pub(super) fn coverage(weights: &[f32], found: TermSet) -> f32 {
@@ -40,11 +40,17 @@ pub(super) fn coverage_in_context(weights: &[f32], found: TermSet, around: TermS
 /// first character a word of the question's subject accounts for. Change words (`changes`:
 /// 同比, 上升 …) do not mark that start: every change figure has them, so "抓获犯罪嫌疑人同比上升"
 /// is not a precise answer to "破案数同比上升了多少" — its subject is left out, not its actor.
-pub(super) fn label_fit(finders: &TermFinders, label: &str, changes: TermSet) -> (TermSet, f32) {
+pub(super) fn label_fit(
+    finders: &TermFinders,
+    label: &str,
+    signature: &TextSignature,
+    changes: TermSet,
+) -> (TermSet, f32) {
     let mut found = TermSet::default();
     // Covered bytes; a character counts as covered when its first byte is.
     let mut covered = vec![false; label.len()];
-    let occurrences: Vec<(usize, std::ops::Range<usize>)> = finders.occurrences(label).collect();
+    let occurrences: Vec<(usize, std::ops::Range<usize>)> =
+        finders.occurrences(label, signature).collect();
     let change_from = occurrences
         .iter()
         .filter(|(term, _)| changes.contains(*term))
@@ -98,6 +104,11 @@ mod tests {
     use super::*;
     use crate::search::terms::QueryTerm;
 
+    /// [`label_fit`] of a label, with its signature worked out here.
+    fn fit(finders: &TermFinders, label: &str, changes: TermSet) -> (TermSet, f32) {
+        label_fit(finders, label, &TextSignature::of(label), changes)
+    }
+
     fn finders(words: &[(&str, &[&str])]) -> TermFinders {
         let terms: Vec<QueryTerm> = words
             .iter()
@@ -122,8 +133,8 @@ mod tests {
         let mut changes = TermSet::default();
         changes.insert(2);
         changes.insert(3);
-        let (_, subject) = label_fit(&finders, "破获电信网络诈骗案件同比上升", changes);
-        let (found, other) = label_fit(&finders, "抓获的犯罪嫌疑人数同比上升", changes);
+        let (_, subject) = fit(&finders, "破获电信网络诈骗案件同比上升", changes);
+        let (found, other) = fit(&finders, "抓获的犯罪嫌疑人数同比上升", changes);
         assert!(found.contains(1) && found.contains(3));
         assert_eq!(
             other, 0.0,
@@ -131,8 +142,8 @@ mod tests {
         );
         assert!(subject > 0.4, "{subject}");
         // The actor before the subject does not count against it.
-        let (_, with_actor) = label_fit(&finders, "公安机关破获案件同比上升", changes);
-        let (_, without) = label_fit(&finders, "破获案件同比上升", changes);
+        let (_, with_actor) = fit(&finders, "公安机关破获案件同比上升", changes);
+        let (_, without) = fit(&finders, "破获案件同比上升", changes);
         assert_eq!(with_actor, without);
         // A question of change words alone is measured from them.
         let only = {
@@ -141,6 +152,6 @@ mod tests {
             all
         };
         let finders = self::finders(&[("同比", &[])]);
-        assert_eq!(label_fit(&finders, "同比", only).1, 1.0);
+        assert_eq!(fit(&finders, "同比", only).1, 1.0);
     }
 }

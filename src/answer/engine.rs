@@ -46,6 +46,8 @@ pub struct Engine {
     pub(super) figure_measures: Vec<Box<[OnceLock<String>]>>,
     /// Each article's title in key form (see [`crate::corpus::search_key`]), by position.
     pub(super) title_keys: Vec<String>,
+    /// Their signatures (see [`crate::search::terms::TextSignature`]).
+    pub(super) title_signatures: Vec<crate::search::terms::TextSignature>,
     /// Questions about the headline figures, worked out on first use (it reads articles).
     pub(super) headline_suggestions: OnceLock<Vec<String>>,
     pub(super) stats: Stats,
@@ -131,13 +133,18 @@ impl Engine {
                     .collect()
             })
             .collect();
-        let title_keys = articles
+        let title_keys: Vec<String> = articles
             .iter()
             .map(|article| crate::corpus::search_key(&article.meta().title))
+            .collect();
+        let title_signatures = title_keys
+            .iter()
+            .map(|key| crate::search::terms::TextSignature::of(key))
             .collect();
         Ok(Engine {
             figure_measures,
             title_keys,
+            title_signatures,
             articles,
             article_by_slot,
             article_by_key,

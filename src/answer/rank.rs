@@ -349,9 +349,14 @@ impl Engine {
                 // The heading a passage stands under says what it is about ("冒充公检法诈骗"
                 // above "接到公检法电话怎么办：…"): its words count half.
                 let section = self.passage(passage).section.as_deref().unwrap_or("");
+                let body = self.articles[passage.article as usize].body();
+                let local = passage.local as usize;
                 let coverage = coverage_in_context(
                     weights,
-                    finders.found_in(self.passage_key(passage)),
+                    finders.found_in_signed(
+                        &body.passage_keys[local],
+                        &body.passage_signatures[local],
+                    ),
                     finders.found_in(section),
                 );
                 RankedPassage {
@@ -401,10 +406,14 @@ impl Engine {
             // names the press conference the article's title and paragraph name, not the
             // figure's own sentence. Such words count half (see `coverage_in_context`).
             let title_key = &self.title_keys[article as usize];
-            let paragraph_key = paragraph_key_of(body, hit.passage.local as usize);
+            let title_signature = &self.title_signatures[article as usize];
+            let paragraph_passage = paragraph_passage_of(body, hit.passage.local as usize);
             let context = finders
-                .found_in(paragraph_key)
-                .union(finders.found_in(title_key));
+                .found_in_signed(
+                    &body.passage_keys[paragraph_passage],
+                    &body.passage_signatures[paragraph_passage],
+                )
+                .union(finders.found_in_signed(title_key, title_signature));
             let recency = self.articles[article as usize]
                 .meta()
                 .date
@@ -413,12 +422,14 @@ impl Engine {
             let mut last_sentence: Option<(&str, f32)> = None;
             for local in ids {
                 let figure = &body.figures[local];
-                let (in_label, precision) = label_fit(finders, &figure.label_key, changes);
+                let (in_label, precision) =
+                    label_fit(finders, &figure.label_key, &figure.label_signature, changes);
                 let label_coverage = coverage(weights, in_label);
                 let sentence_coverage = match last_sentence {
                     Some((sentence, covered)) if sentence == figure.sentence_key => covered,
                     _ => {
-                        let in_sentence = finders.found_in(&figure.sentence_key);
+                        let in_sentence = finders
+                            .found_in_signed(&figure.sentence_key, &figure.sentence_signature);
                         let covered = coverage_in_context(weights, in_sentence, context);
                         last_sentence = Some((&figure.sentence_key, covered));
                         covered
@@ -658,13 +669,12 @@ pub(super) struct RankedFigure {
     fit: Option<PeriodFit>,
 }
 
-/// The key of the paragraph that passage `local` belongs to (itself, or the paragraph passage
-/// its sentences follow; see [`crate::knowledge::passages::split_passages`]).
-fn paragraph_key_of(body: &ArticleBody, local: usize) -> &str {
+/// The passage of the whole paragraph that passage `local` belongs to (itself, or the paragraph
+/// passage its sentences follow; see [`crate::knowledge::passages::split_passages`]).
+fn paragraph_passage_of(body: &ArticleBody, local: usize) -> usize {
     let paragraph = body.passages[local].paragraph;
-    let first = body.passages[..=local]
+    body.passages[..=local]
         .iter()
         .rposition(|p| p.paragraph != paragraph)
-        .map_or(0, |i| i + 1);
-    &body.passage_keys[first]
+        .map_or(0, |i| i + 1)
 }

@@ -17,8 +17,9 @@ use crate::search::lexicon::LexiconFiles;
 /// Bumped whenever the snapshot or index layout of [`super::saved_index`] changes, or what
 /// parsing an article yields (its figures and their periods: a snapshot keeps articles as
 /// parsed), so old snapshots are ignored (it is part of every fingerprint). 7: campaign and
-/// heading periods, year-on-year running totals read as year-to-date.
-pub const FORMAT: u32 = 7;
+/// heading periods, year-on-year running totals read as year-to-date. 8: text signatures of
+/// passages and figures.
+pub const FORMAT: u32 = 8;
 
 /// The hex SHA-256 of a file's bytes.
 pub fn content_hash(bytes: &[u8]) -> String {
