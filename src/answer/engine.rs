@@ -56,6 +56,7 @@ pub struct Engine {
 impl Engine {
     /// Loads and indexes a knowledge folder. Problems with single files are returned, not fatal.
     pub fn load(dir: &Path) -> Result<(Engine, Vec<Problem>), EngineError> {
+        crate::search::lexicon::prepare_general_segmenter();
         let loaded = crate::knowledge::load_folder(dir)?;
         let mut problems = loaded.problems;
         let (lexicon_files, lexicon_problems) = LexiconFiles::read(dir);

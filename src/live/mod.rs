@@ -167,6 +167,7 @@ impl LiveKnowledge {
         progress: &dyn Fn(LoadStep),
     ) -> Result<(LiveKnowledge, ReloadReport), ReloadError> {
         let started = Instant::now();
+        crate::search::lexicon::prepare_general_segmenter();
         let (lock, index_locked) = lock_store(store.as_ref())?;
         let usable = store.as_ref().filter(|_| !index_locked);
         let (mut saved, cache) = match usable.and_then(IndexStore::load_snapshot) {

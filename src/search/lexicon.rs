@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
 
@@ -269,6 +269,36 @@ pub struct WordStanding {
     pub specific: bool,
 }
 
+static GENERAL_SEGMENTER: OnceLock<Jieba> = OnceLock::new();
+
+/// jieba with the general dictionary alone, built once per process: each lexicon starts from a
+/// copy. Building it takes longer than reading the shipped knowledge, so
+/// [`prepare_general_segmenter`] starts it while the knowledge is read.
+fn general_segmenter() -> &'static Jieba {
+    GENERAL_SEGMENTER.get_or_init(|| {
+        Jieba::with_dict(&mut CORE_DICTIONARY.as_bytes()).unwrap_or_else(|err| {
+            tracing::error!(
+                "the built-in dictionary does not load ({err}); segmenting by characters"
+            );
+            Jieba::empty()
+        })
+    })
+}
+
+/// Starts building the general dictionary on a thread of its own, so that it is ready (or
+/// nearly) when the first [`Lexicon`] needs it. Call it before reading the knowledge.
+pub fn prepare_general_segmenter() {
+    if GENERAL_SEGMENTER.get().is_some() {
+        return;
+    }
+    // A failed spawn only means the first lexicon builds it itself.
+    let _ = std::thread::Builder::new()
+        .name("dictionary".into())
+        .spawn(|| {
+            general_segmenter();
+        });
+}
+
 /// The segmenter and synonyms, built once per version of the knowledge.
 #[derive(Clone)]
 pub struct Lexicon {
@@ -282,12 +312,7 @@ impl Lexicon {
     /// Builds the lexicon: jieba's general dictionary, plus the domain words, plus every synonym
     /// word (so a colloquial "抓了" is segmented as a unit the synonym file can map).
     pub fn new(domain_words: &[(String, Option<usize>)], synonyms: Synonyms) -> Lexicon {
-        let mut jieba = Jieba::with_dict(&mut CORE_DICTIONARY.as_bytes()).unwrap_or_else(|err| {
-            tracing::error!(
-                "the built-in dictionary does not load ({err}); segmenting by characters"
-            );
-            Jieba::empty()
-        });
+        let mut jieba = general_segmenter().clone();
         for (word, freq) in domain_words {
             jieba.add_word(word, Some(freq.unwrap_or(DOMAIN_WORD_FREQ)), None);
         }
