@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::figures::{Figure, LeadInPeriods, PeriodSpan};
+use crate::figures::{Figure, LeadInPeriods, PeriodSpan, campaign_year};
 use crate::knowledge::{Document, Passage, split_passages};
 use crate::normalize::{to_half_width, to_simplified};
 use crate::search::lexicon::quoted_terms as quoted_terms_of;
@@ -55,6 +55,8 @@ pub struct IndexedFigure {
     pub sentence_signature: TextSignature,
     /// The figure's period read as a span of months, when it names one.
     pub span: Option<PeriodSpan>,
+    /// For a figure of a named campaign (no span of its own), the year the campaign ran in.
+    pub campaign_year: Option<PeriodSpan>,
 }
 
 /// Everything derived from an article's text.
@@ -197,6 +199,7 @@ impl Article {
                 let sentence_key = search_key(&figure.sentence);
                 figures.push(IndexedFigure {
                     span: figure.span(),
+                    campaign_year: figure.period.as_deref().and_then(campaign_year),
                     label_signature: TextSignature::of(&label_key),
                     sentence_signature: TextSignature::of(&sentence_key),
                     label_key,

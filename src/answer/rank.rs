@@ -452,7 +452,11 @@ impl Engine {
                     _ => 0.0,
                 };
                 let unit_fit = unit_fit + direction_fit;
-                let fit = asked.zip(figure.span).map(|(asked, span)| span.fit(asked));
+                let fit = asked.and_then(|asked| match (figure.span, figure.campaign_year) {
+                    (Some(span), _) => Some(span.fit(asked)),
+                    (None, Some(year)) => Some(year.fit_part(asked)),
+                    (None, None) => None,
+                });
                 let period_fit = match (asked, fit) {
                     (None, _) => 0.0,
                     (Some(_), None) => -0.05,

@@ -14,7 +14,9 @@ mod quantity;
 
 pub use date::date_figure;
 pub use label::same_measure;
-pub use period::{PeriodFit, PeriodSpan, asked_period, period_span, without_periods};
+pub use period::{
+    PeriodFit, PeriodSpan, asked_period, campaign_year, period_span, without_periods,
+};
 
 use chrono::NaiveDate;
 

@@ -243,6 +243,17 @@ impl PeriodSpan {
     }
 }
 
+impl PeriodSpan {
+    /// How a figure of some part of this span (a campaign of this year, see [`campaign_year`])
+    /// fits the period asked: at best within it, never exactly it.
+    pub fn fit_part(&self, asked: &PeriodSpan) -> PeriodFit {
+        match self.fit(asked) {
+            PeriodFit::Exact => PeriodFit::Within,
+            other => other,
+        }
+    }
+}
+
 /// The end of a period that runs to now ("2024年以来" asked without a date).
 const OPEN_END: u32 = u32::MAX;
 
@@ -259,6 +270,19 @@ pub enum PeriodFit {
     Within,
     /// The very period asked.
     Exact,
+}
+
+/// The calendar year a named campaign's period says it ran in ("2022年“百日行动”期间" → 2022),
+/// `None` for any other period. A campaign is no span of months of its own, but it is part of
+/// that year: asked about another year, it is not the answer (see [`PeriodSpan::fit_part`]).
+pub fn campaign_year(period: &str) -> Option<PeriodSpan> {
+    let period = period.trim();
+    if !period.ends_with(CAMPAIGN_PERIOD) {
+        return None;
+    }
+    let (digits, _) = period.split_once('年')?;
+    let year: u32 = digits.parse().ok().filter(|y| (1990..=2100).contains(y))?;
+    Some(PeriodSpan::year(year))
 }
 
 /// The span a period phrase stands for, as a paragraph's period phrases are written ("2021年",
@@ -444,6 +468,12 @@ mod tests {
             .collect();
         assert_eq!(campaigns, ["2022年“百日行动”期间", "2022年“百日行动”期间"]);
         assert_eq!(period_span("2022年“百日行动”期间"), None);
+        // It is part of its year: within 2022, another period for 2023, never exactly 2022.
+        let year = campaign_year("2022年“百日行动”期间").unwrap();
+        assert_eq!(year.fit_part(&PeriodSpan::year(2022)), PeriodFit::Within);
+        assert_eq!(year.fit_part(&PeriodSpan::year(2023)), PeriodFit::Disjoint);
+        assert_eq!(campaign_year("2022年"), None, "a year is no campaign");
+        assert_eq!(campaign_year("“断卡”行动期间"), None, "no year named");
         // The year comes from the article when the paragraph names none; the name may be
         // quoted without the word 行动.
         let date = NaiveDate::from_ymd_opt(2021, 6, 1);

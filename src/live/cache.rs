@@ -18,8 +18,8 @@ use crate::search::lexicon::LexiconFiles;
 /// parsing an article yields (its figures and their periods: a snapshot keeps articles as
 /// parsed), so old snapshots are ignored (it is part of every fingerprint). 7: campaign and
 /// heading periods, year-on-year running totals read as year-to-date. 8: text signatures of
-/// passages and figures.
-pub const FORMAT: u32 = 8;
+/// passages and figures. 9: the year of a campaign figure.
+pub const FORMAT: u32 = 9;
 
 /// The hex SHA-256 of a file's bytes.
 pub fn content_hash(bytes: &[u8]) -> String {

@@ -140,6 +140,24 @@ const STOPWORDS: &[&str] = &[
     "for",
 ];
 
+/// Words that say where a figure holds when it holds for the whole country ("全国", "大陆",
+/// "我国"): the knowledge is about the country unless it says otherwise, and reports name the
+/// scope once, in a title or a lead-in, or not at all (a Taiwanese outlet's "大陆" is the
+/// ministry's "全国"). They are searched for at a low weight, so that a figure's sentence that
+/// leaves them out still answers, and one that says them ranks a little higher.
+const SCOPE_WORDS: &[&str] = &[
+    "全国",
+    "全国各地",
+    "各地",
+    "我国",
+    "中国",
+    "国内",
+    "境内",
+    "大陆",
+    "内地",
+    "中国大陆",
+];
+
 /// Words that ask when something happened ("什么时候施行", "哪天通过"): the answer is the date
 /// in the sentence that says so, so they are not searched for.
 const DATE_CUES: &[&str] = &[
@@ -347,6 +365,10 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
                 analysis.unit = Some(unit);
                 i += 1;
             }
+            continue;
+        }
+        if SCOPE_WORDS.contains(&word) {
+            push_term(&mut analysis, word, 0.3, lexicon);
             continue;
         }
         if let Some((_, unit)) = QUANTITY_NOUNS.iter().find(|(noun, _)| *noun == word) {
