@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::figures::{Figure, LeadInPeriods, PeriodSpan, campaign_year};
+use crate::figures::{Figure, LeadInPeriods, PeriodSpan, YearSet, campaign_year};
 use crate::knowledge::{Document, Passage, split_passages};
 use crate::normalize::{to_half_width, to_simplified};
 use crate::search::lexicon::quoted_terms as quoted_terms_of;
@@ -69,6 +69,8 @@ pub struct ArticleBody {
     pub passage_keys: Vec<String>,
     /// The signature of each passage key.
     pub passage_signatures: Vec<TextSignature>,
+    /// The years each passage names.
+    pub passage_years: Vec<YearSet>,
     /// In text order, so the figures of one paragraph are a contiguous run.
     pub figures: Vec<IndexedFigure>,
     /// The run of `figures` that each paragraph holds, by paragraph index.
@@ -99,6 +101,7 @@ impl ArticleBody {
             && figures == meta.figures as usize
             && self.passage_keys.len() == self.passages.len()
             && self.passage_signatures.len() == self.passages.len()
+            && self.passage_years.len() == self.passages.len()
             && self
                 .paragraph_figures
                 .iter()
@@ -123,6 +126,7 @@ impl ArticleBody {
             passages: Vec::new(),
             passage_keys: Vec::new(),
             passage_signatures: Vec::new(),
+            passage_years: Vec::new(),
             figures: Vec::new(),
             paragraph_figures: Vec::new(),
             headlines: Vec::new(),
@@ -181,6 +185,7 @@ impl Article {
         let passages = split_passages(&document);
         let passage_keys: Vec<String> = passages.iter().map(|p| search_key(&p.text)).collect();
         let passage_signatures = passage_keys.iter().map(|k| TextSignature::of(k)).collect();
+        let passage_years = passage_keys.iter().map(|k| YearSet::named_in(k)).collect();
         let mut quoted_terms: Vec<String> = Vec::new();
         let mut figures = Vec::new();
         let mut paragraph_figures = Vec::with_capacity(document.paragraphs.len());
@@ -236,6 +241,7 @@ impl Article {
             passages,
             passage_keys,
             passage_signatures,
+            passage_years,
             figures,
             paragraph_figures,
             headlines,

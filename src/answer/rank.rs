@@ -11,7 +11,7 @@ use super::{
     FigureHit,
 };
 use crate::corpus::ArticleBody;
-use crate::figures::{PeriodFit, PeriodSpan, date_figure, same_measure};
+use crate::figures::{PeriodFit, PeriodSpan, YearSet, date_figure, same_measure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
 use crate::search::query::{
@@ -31,6 +31,8 @@ const CANDIDATES: usize = 40;
 /// Score added to a passage shaped like the answer asked for: a date for "什么时候", advice for
 /// "怎么办".
 const ANSWER_SHAPE_BONUS: f32 = 0.1;
+/// How much a passage loses that names only other years than the one asked.
+const OTHER_YEAR_PENALTY: f32 = 0.5;
 /// Candidates of each kind shown by [`Engine::explain`].
 const EXPLAINED_CANDIDATES: usize = 5;
 
@@ -261,6 +263,21 @@ impl Engine {
                     } else {
                         ANSWER_SHAPE_BONUS * 0.5
                     };
+                }
+            }
+            passages.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
+        if let Some(asked) = asked {
+            // Asked about a year, a passage that names only other years is about them ("2025年
+            // …主题是…" for "2023年的主题是什么"); one that names the year asked is the answer.
+            let asked = YearSet::of_span(asked);
+            for passage in &mut passages {
+                let body = self.articles[passage.passage.article as usize].body();
+                let named = body.passage_years[passage.passage.local as usize];
+                if named.meets(asked) {
+                    passage.score += ANSWER_SHAPE_BONUS;
+                } else if !named.is_empty() {
+                    passage.score -= OTHER_YEAR_PENALTY;
                 }
             }
             passages.sort_by(|a, b| b.score.total_cmp(&a.score));

@@ -53,10 +53,11 @@ const WORDS_ENDING_IN_COPULA: &[&str] = &[
 /// "有" before a number says the things counted follow it: "全国共有1.2亿人下载…".
 const EXISTENCE: &[&str] = &["共有", "有"];
 
-/// Openings of a clause that say when or by whose account, never what is counted.
+/// Openings of a clause that say when or by whose account, never what is counted: a report's
+/// "并提到…" or "指出" says who said it, and what was counted follows.
 static CLAUSE_OPENING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        "^(?:(?:截至|截止)?[0-9]{4}年(?:[0-9]{1,2}月)?(?:[0-9]{1,2}日)?(?:以来|底|末)?|近一年来|一年来|过去一年|去年以来|去年至今|今年以来|近年来|近几年来|去年|今年|前年|全年|同期|此外|另外|同时|其中|目前|截至目前|至今|据介绍|据了解|据统计|根据最新统计|据悉)",
+        "^(?:(?:截至|截止)?[0-9]{4}年(?:[0-9]{1,2}月)?(?:[0-9]{1,2}日)?(?:以来|底|末)?|近一年来|一年来|过去一年|去年以来|去年至今|今年以来|近年来|近几年来|去年|今年|前年|全年|同期|此外|另外|同时|其中|目前|截至目前|至今|据介绍|据了解|据统计|根据最新统计|据悉|(?:并|还)?(?:提到|指出|表示|透露|披露)|并称|据称)",
     )
     .expect("clause opening pattern is valid")
 });
@@ -650,6 +651,10 @@ mod tests {
     #[test]
     fn copulas_and_quotes_are_dropped() {
         assert_eq!(labels("涉案金额达3000万元"), ["涉案金额"]);
+        assert_eq!(
+            labels("并提到“断卡”等专项行动共抓获犯罪嫌疑人8.2万名"),
+            ["断卡等专项行动抓获犯罪嫌疑人"]
+        );
         assert_eq!(labels("违法行为3000起"), ["违法行为"]);
     }
 

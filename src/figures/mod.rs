@@ -15,7 +15,7 @@ mod quantity;
 pub use date::date_figure;
 pub use label::same_measure;
 pub use period::{
-    PeriodFit, PeriodSpan, asked_period, campaign_year, period_span, without_periods,
+    PeriodFit, PeriodSpan, YearSet, asked_period, campaign_year, period_span, without_periods,
 };
 
 use chrono::NaiveDate;

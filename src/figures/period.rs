@@ -254,6 +254,66 @@ impl PeriodSpan {
     }
 }
 
+/// Calendar years from 2000 to 2063, as bits: the years a passage names, or a period asked
+/// covers. Worked out for each passage at index time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct YearSet(u64);
+
+impl YearSet {
+    const FIRST: u32 = 2000;
+
+    /// The years `text` names as years: four digits from 2000 to 2063 followed by 年
+    /// ("2023年", "2021年4月至2022年4月"), not inside a longer number.
+    pub fn named_in(text: &str) -> YearSet {
+        let mut years = YearSet::default();
+        let bytes = text.as_bytes();
+        for (at, _) in text.match_indices('年') {
+            let Some(start) = at.checked_sub(4) else {
+                continue;
+            };
+            let digits = &bytes[start..at];
+            let longer = start > 0 && bytes[start - 1].is_ascii_digit();
+            if digits.iter().all(u8::is_ascii_digit) && !longer {
+                let year = digits
+                    .iter()
+                    .fold(0u32, |year, digit| year * 10 + u32::from(digit - b'0'));
+                years.insert(year);
+            }
+        }
+        years
+    }
+
+    /// The years a period asked covers (a running total: the year it runs to).
+    pub fn of_span(span: &PeriodSpan) -> YearSet {
+        let mut years = YearSet::default();
+        if span.end == OPEN_END {
+            if let Some(start) = span.start {
+                years.insert(start / 12);
+            }
+            return years;
+        }
+        let first = span.start.unwrap_or(span.end) / 12;
+        for year in first..=span.end / 12 {
+            years.insert(year);
+        }
+        years
+    }
+
+    fn insert(&mut self, year: u32) {
+        if let Some(bit) = year.checked_sub(Self::FIRST).filter(|bit| *bit < 64) {
+            self.0 |= 1 << bit;
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn meets(self, other: YearSet) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
 /// The end of a period that runs to now ("2024年以来" asked without a date).
 const OPEN_END: u32 = u32::MAX;
 
@@ -474,6 +534,20 @@ mod tests {
         assert_eq!(year.fit_part(&PeriodSpan::year(2023)), PeriodFit::Disjoint);
         assert_eq!(campaign_year("2022年"), None, "a year is no campaign");
         assert_eq!(campaign_year("“断卡”行动期间"), None, "no year named");
+    }
+
+    #[test]
+    fn years_named_in_a_text_and_covered_by_a_period() {
+        let named = YearSet::named_in("2021年4月至2022年4月，共12025年…编号120230年");
+        assert!(named.meets(YearSet::of_span(&PeriodSpan::year(2021))));
+        assert!(named.meets(YearSet::of_span(&PeriodSpan::year(2022))));
+        assert!(
+            !named.meets(YearSet::of_span(&PeriodSpan::year(2025))),
+            "inside a number"
+        );
+        assert!(YearSet::named_in("近年来，公安机关").is_empty());
+        let span = period_span("2021年4月至2023年1月").unwrap();
+        assert!(YearSet::of_span(&span).meets(YearSet::named_in("2022年")));
         // The year comes from the article when the paragraph names none; the name may be
         // quoted without the word 行动.
         let date = NaiveDate::from_ymd_opt(2021, 6, 1);

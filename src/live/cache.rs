@@ -18,8 +18,9 @@ use crate::search::lexicon::LexiconFiles;
 /// parsing an article yields (its figures and their periods: a snapshot keeps articles as
 /// parsed), so old snapshots are ignored (it is part of every fingerprint). 7: campaign and
 /// heading periods, year-on-year running totals read as year-to-date. 8: text signatures of
-/// passages and figures. 9: the year of a campaign figure.
-pub const FORMAT: u32 = 9;
+/// passages and figures. 9: the year of a campaign figure. 10: reporting
+/// verbs ("并提到", "指出") dropped from labels.
+pub const FORMAT: u32 = 10;
 
 /// The hex SHA-256 of a file's bytes.
 pub fn content_hash(bytes: &[u8]) -> String {
