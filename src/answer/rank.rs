@@ -511,8 +511,28 @@ impl Engine {
             self.newest_first(&mut ranked);
         } else {
             period_first(&mut ranked);
+            self.whole_period_first(&mut ranked);
         }
         ranked
+    }
+
+    /// Of two figures of the same measure, one for the very period asked leads one for part of
+    /// it: "2023年起诉了多少" wants the year's 5.1万人, not January to October's 3.4万人, even
+    /// when the part's label says more of the question's words ("至10月全国检察机关起诉…").
+    fn whole_period_first(&self, ranked: &mut [RankedFigure]) {
+        let Some(top) = ranked.first() else { return };
+        if top.fit != Some(PeriodFit::Within) {
+            return;
+        }
+        let top_measure = self.measure_of(top).to_owned();
+        let exact = ranked.iter().position(|f| {
+            f.fit == Some(PeriodFit::Exact)
+                && f.confidence >= FIGURE_CONFIDENCE
+                && same_measure(self.measure_of(f), &top_measure)
+        });
+        if let Some(i) = exact {
+            ranked[..=i].rotate_right(1);
+        }
     }
 
     /// Adds, after the best figures, up to `count` figures of the leading figure's measure from
