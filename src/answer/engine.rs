@@ -176,6 +176,17 @@ impl Engine {
         &self.articles[id.article as usize].body().passage_keys[id.local as usize]
     }
 
+    /// The question's terms passage `id` holds, searched with its index-time signature.
+    pub(super) fn terms_in_passage(
+        &self,
+        finders: &crate::search::terms::TermFinders,
+        id: ItemRef,
+    ) -> crate::search::terms::TermSet {
+        let body = self.articles[id.article as usize].body();
+        let local = id.local as usize;
+        finders.found_in_signed(&body.passage_keys[local], &body.passage_signatures[local])
+    }
+
     pub(super) fn figure(&self, id: ItemRef) -> &IndexedFigure {
         &self.articles[id.article as usize].body().figures[id.local as usize]
     }

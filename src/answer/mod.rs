@@ -11,6 +11,7 @@
 
 mod coverage;
 pub mod engine;
+mod periods;
 pub mod rank;
 pub mod series;
 

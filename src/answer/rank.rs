@@ -2,16 +2,17 @@
 //! and figures the search index finds for it, and decides whether the best of them answers it
 //! well enough to be shown — else the answer is "I don't know" with suggestions.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 
 use super::coverage::{coverage, coverage_in_context, label_fit};
 use super::engine::{Engine, ItemRef};
+use super::periods::{drop_restated, stands_in_for_other_periods};
 use super::{
     Answer, AnswerLimits, ExplainedCandidate, ExplainedFigure, ExplainedTerm, Explanation,
     FigureHit,
 };
 use crate::corpus::ArticleBody;
-use crate::figures::{PeriodFit, PeriodSpan, YearSet, date_figure, same_measure};
+use crate::figures::{PeriodFit, PeriodSpan, YearSet, date_figure};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
 use crate::search::query::{
@@ -25,7 +26,7 @@ const PASSAGE_CONFIDENCE: f32 = 0.6;
 /// Minimum passage confidence for a quantity question that no figure answers.
 const QUANTITY_PASSAGE_CONFIDENCE: f32 = 0.75;
 /// Minimum figure confidence for a quantity question to lead with a figure.
-const FIGURE_CONFIDENCE: f32 = 0.6;
+pub(super) const FIGURE_CONFIDENCE: f32 = 0.6;
 /// Candidate passages fetched from the index before re-ranking.
 const CANDIDATES: usize = 40;
 /// Score added to a passage shaped like the answer asked for: a date for "什么时候", advice for
@@ -243,42 +244,10 @@ impl Engine {
         let weights = self.term_weights(&stats, terms, &standings);
         let finders = TermFinders::new(terms);
         let mut passages = self.rank_passages(&stats, terms, &finders, &weights);
-        if analysis.wants_date || analysis.wants_advice {
-            // Asked when, of passages that match about as well one that names a date answers;
-            // asked what to do, one that says what to do.
+        let asked_years = asked.map(YearSet::of_span);
+        if analysis.wants_date || analysis.wants_advice || asked_years.is_some() {
             for passage in &mut passages {
-                let text = &self.passage(passage.passage).text;
-                if analysis.wants_date && date_figure(text).is_some() {
-                    passage.score += ANSWER_SHAPE_BONUS;
-                }
-                if analysis.wants_advice
-                    && ADVICE_MARKERS.iter().any(|marker| text.contains(marker))
-                {
-                    // Advice written as the answer to this very form ("接到…电话怎么办：…")
-                    // counts fully; a passage that merely holds an imperative ("不要告诉家人",
-                    // quoting a scammer) half.
-                    let answers_the_form = ADVICE_CUES.iter().any(|cue| text.contains(cue));
-                    passage.score += if answers_the_form {
-                        ANSWER_SHAPE_BONUS * 1.5
-                    } else {
-                        ANSWER_SHAPE_BONUS * 0.5
-                    };
-                }
-            }
-            passages.sort_by(|a, b| b.score.total_cmp(&a.score));
-        }
-        if let Some(asked) = asked {
-            // Asked about a year, a passage that names only other years is about them ("2025年
-            // …主题是…" for "2023年的主题是什么"); one that names the year asked is the answer.
-            let asked = YearSet::of_span(asked);
-            for passage in &mut passages {
-                let body = self.articles[passage.passage.article as usize].body();
-                let named = body.passage_years[passage.passage.local as usize];
-                if named.meets(asked) {
-                    passage.score += ANSWER_SHAPE_BONUS;
-                } else if !named.is_empty() {
-                    passage.score -= OTHER_YEAR_PENALTY;
-                }
+                passage.score += self.answer_shape(analysis, asked_years, passage.passage);
             }
             passages.sort_by(|a, b| b.score.total_cmp(&a.score));
         }
@@ -290,6 +259,44 @@ impl Engine {
             passages,
             figures,
         }
+    }
+
+    /// How much better (or worse) `passage` answers for its shape, beyond the words it shares:
+    /// - asked when, a passage that names a date answers;
+    /// - asked what to do, one that says what to do: fully when it answers this very form
+    ///   ("接到…电话怎么办：…"), half when it merely holds an imperative ("不要告诉家人", quoting a
+    ///   scammer);
+    /// - asked about a year, one that names the year asked is the answer, and one that names
+    ///   only other years is about them ("2025年…主题是…" for "2023年的主题是什么").
+    fn answer_shape(
+        &self,
+        analysis: &QuestionAnalysis,
+        asked_years: Option<YearSet>,
+        passage: ItemRef,
+    ) -> f32 {
+        let text = &self.passage(passage).text;
+        let mut bonus = 0.0;
+        if analysis.wants_date && date_figure(text).is_some() {
+            bonus += ANSWER_SHAPE_BONUS;
+        }
+        if analysis.wants_advice && ADVICE_MARKERS.iter().any(|marker| text.contains(marker)) {
+            let answers_the_form = ADVICE_CUES.iter().any(|cue| text.contains(cue));
+            bonus += if answers_the_form {
+                ANSWER_SHAPE_BONUS * 1.5
+            } else {
+                ANSWER_SHAPE_BONUS * 0.5
+            };
+        }
+        if let Some(asked) = asked_years {
+            let body = self.articles[passage.article as usize].body();
+            let named = body.passage_years[passage.local as usize];
+            if named.meets(asked) {
+                bonus += ANSWER_SHAPE_BONUS;
+            } else if !named.is_empty() {
+                bonus -= OTHER_YEAR_PENALTY;
+            }
+        }
+        bonus
     }
 
     /// Each term's weight: its own weight times its rarity in the corpus (IDF). A word the corpus
@@ -366,14 +373,9 @@ impl Engine {
                 // The heading a passage stands under says what it is about ("冒充公检法诈骗"
                 // above "接到公检法电话怎么办：…"): its words count half.
                 let section = self.passage(passage).section.as_deref().unwrap_or("");
-                let body = self.articles[passage.article as usize].body();
-                let local = passage.local as usize;
                 let coverage = coverage_in_context(
                     weights,
-                    finders.found_in_signed(
-                        &body.passage_keys[local],
-                        &body.passage_signatures[local],
-                    ),
+                    self.terms_in_passage(finders, passage),
                     finders.found_in(section),
                 );
                 RankedPassage {
@@ -425,11 +427,12 @@ impl Engine {
             let title_key = &self.title_keys[article as usize];
             let title_signature = &self.title_signatures[article as usize];
             let paragraph_passage = paragraph_passage_of(body, hit.passage.local as usize);
-            let context = finders
-                .found_in_signed(
-                    &body.passage_keys[paragraph_passage],
-                    &body.passage_signatures[paragraph_passage],
-                )
+            let paragraph = ItemRef {
+                article,
+                local: paragraph_passage as u32,
+            };
+            let context = self
+                .terms_in_passage(finders, paragraph)
                 .union(finders.found_in_signed(title_key, title_signature));
             let recency = self.articles[article as usize]
                 .meta()
@@ -510,178 +513,14 @@ impl Engine {
         if asked.is_none() {
             self.newest_first(&mut ranked);
         } else {
-            period_first(&mut ranked);
-            self.whole_period_first(&mut ranked);
+            self.period_first(&mut ranked);
         }
         ranked
-    }
-
-    /// Of two figures of the same measure, one for the very period asked leads one for part of
-    /// it: "2023年起诉了多少" wants the year's 5.1万人, not January to October's 3.4万人, even
-    /// when the part's label says more of the question's words ("至10月全国检察机关起诉…").
-    fn whole_period_first(&self, ranked: &mut [RankedFigure]) {
-        let Some(top) = ranked.first() else { return };
-        if top.fit != Some(PeriodFit::Within) {
-            return;
-        }
-        let top_measure = self.measure_of(top).to_owned();
-        let exact = ranked.iter().position(|f| {
-            f.fit == Some(PeriodFit::Exact)
-                && f.confidence >= FIGURE_CONFIDENCE
-                && same_measure(self.measure_of(f), &top_measure)
-        });
-        if let Some(i) = exact {
-            ranked[..=i].rotate_right(1);
-        }
-    }
-
-    /// Adds, after the best figures, up to `count` figures of the leading figure's measure from
-    /// periods not shown yet, so every year the knowledge reports it for follows the answer.
-    fn add_other_periods(
-        &self,
-        figures: &mut Vec<FigureHit>,
-        ranked: &[RankedFigure],
-        count: usize,
-    ) {
-        let Some(lead) = figures.first() else {
-            return;
-        };
-        let measure = lead.measure.clone();
-        let mut periods: Vec<Option<String>> = figures
-            .iter()
-            .filter(|f| same_measure(&f.measure, &measure))
-            .map(|f| f.figure.period.clone())
-            .collect();
-        let mut added = 0;
-        for candidate in ranked {
-            if added == count {
-                break;
-            }
-            let indexed = self.figure(candidate.figure);
-            if indexed.figure.period.is_none() || periods.contains(&indexed.figure.period) {
-                continue;
-            }
-            let candidate_measure = self.measure_of(candidate);
-            if same_measure(candidate_measure, &measure) {
-                periods.push(indexed.figure.period.clone());
-                let hit = self.figure_hit(
-                    candidate.figure,
-                    candidate.score,
-                    candidate_measure.to_owned(),
-                );
-                figures.push(hit);
-                added += 1;
-            }
-        }
     }
 
     /// What a candidate figure measures.
     pub(super) fn measure_of(&self, candidate: &RankedFigure) -> &str {
         self.measure_of_figure(candidate.figure)
-    }
-
-    /// Questions about the measure of the best figure, one per period the knowledge has it for
-    /// ("2021年拦截涉诈电话有多少？"), newest first.
-    fn period_questions(&self, ranked: &[RankedFigure], count: usize) -> Vec<String> {
-        let Some(lead) = ranked.first() else {
-            return Vec::new();
-        };
-        let lead_label = self.measure_of(lead);
-        let mut periods: Vec<(u32, String, String)> = Vec::new();
-        for candidate in ranked {
-            let indexed = self.figure(candidate.figure);
-            let (Some(span), Some(period)) = (indexed.span, &indexed.figure.period) else {
-                continue;
-            };
-            if same_measure(self.measure_of(candidate), lead_label)
-                && !periods.iter().any(|(_, known, _)| known == period)
-            {
-                periods.push((span.end, period.clone(), indexed.figure.label.clone()));
-            }
-        }
-        periods.sort_by_key(|period| std::cmp::Reverse(period.0));
-        periods
-            .into_iter()
-            .take(count)
-            .map(|(_, period, label)| format!("{period}{label}有多少？"))
-            .collect()
-    }
-
-    /// When the best figure's measure is also reported for other periods with (nearly) the same
-    /// score, the newest period leads: a question without a period wants the latest figure — the
-    /// one whose period ends latest, the newer article first when two end together.
-    fn newest_first(&self, ranked: &mut [RankedFigure]) {
-        let Some(top) = ranked.first() else { return };
-        let top_label = self.measure_of(top).to_owned();
-        let top_score = top.score;
-        let year = |id: ItemRef| {
-            let date = self.articles[id.article as usize].meta().date;
-            let month_of = |d: NaiveDate| d.year_ce().1 * 12 + d.month0();
-            let end = self.figure(id).span.map(|span| span.end);
-            (end.or(date.map(month_of)), date)
-        };
-        let newest = ranked
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| {
-                f.score >= top_score - 0.1 && same_measure(self.measure_of(f), &top_label)
-            })
-            .max_by_key(|(i, f)| (year(f.figure), std::cmp::Reverse(*i)))
-            .map(|(i, _)| i);
-        if let Some(i) = newest {
-            ranked[..=i].rotate_right(1);
-        }
-    }
-}
-
-/// The same count restated for another period (two outlets reporting one press conference,
-/// as "2021年" and as "一年来") is shown once: the lead keeps its own period; among the others
-/// the narrower period stays, the more precise statement of the two.
-fn drop_restated(figures: &mut Vec<FigureHit>) {
-    let restates = |a: &FigureHit, b: &FigureHit| {
-        same_measure(&a.measure, &b.measure)
-            && a.figure.number == b.figure.number
-            && a.figure.unit == b.figure.unit
-    };
-    let months = |hit: &FigureHit| hit.figure.span().map_or(u32::MAX, |span| span.months());
-    let mut i = 1;
-    while i < figures.len() {
-        match (0..i).find(|&j| restates(&figures[j], &figures[i])) {
-            Some(j) => {
-                if j > 0 && months(&figures[i]) < months(&figures[j]) {
-                    figures.swap(i, j);
-                }
-                figures.remove(i);
-            }
-            None => i += 1,
-        }
-    }
-}
-
-/// Whether the lead, a figure of no known period, is there only because the figures that
-/// answer better are of other periods than the one asked ("2018年破获了多少案件" answered by a
-/// campaign's count of no year, when the yearly counts are all of other years).
-fn stands_in_for_other_periods(lead: &RankedFigure, ranked: &[RankedFigure]) -> bool {
-    lead.fit.is_none()
-        && ranked.iter().any(|f| {
-            f.confidence > lead.confidence
-                && matches!(f.fit, Some(PeriodFit::Disjoint | PeriodFit::OtherKind))
-        })
-}
-
-/// Asked about a period, a figure for that very period (or part of it) leads whenever it
-/// answers the question well enough, even if a figure of another period matches more words:
-/// the period asked decides.
-fn period_first(ranked: &mut [RankedFigure]) {
-    let fits = |f: &RankedFigure| matches!(f.fit, Some(PeriodFit::Exact | PeriodFit::Within));
-    if ranked.first().is_none_or(fits) {
-        return;
-    }
-    if let Some(i) = ranked
-        .iter()
-        .position(|f| fits(f) && f.confidence >= FIGURE_CONFIDENCE)
-    {
-        ranked[..=i].rotate_right(1);
     }
 }
 
@@ -704,10 +543,10 @@ struct RankedPassage {
 
 pub(super) struct RankedFigure {
     pub(super) figure: ItemRef,
-    score: f32,
-    confidence: f32,
+    pub(super) score: f32,
+    pub(super) confidence: f32,
     /// How the figure's period fits the period asked, when both are known.
-    fit: Option<PeriodFit>,
+    pub(super) fit: Option<PeriodFit>,
 }
 
 /// The passage of the whole paragraph that passage `local` belongs to (itself, or the paragraph
