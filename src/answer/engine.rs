@@ -20,6 +20,19 @@ pub(super) struct ItemRef {
     pub(super) local: u32,
 }
 
+/// Minimum figure confidence for a quantity question to lead with a figure.
+pub(super) const FIGURE_CONFIDENCE: f32 = 0.6;
+
+/// A candidate figure as ranking scored it, and how its period fits the period asked: what
+/// ranking hands to the period ordering and the series.
+pub(super) struct RankedFigure {
+    pub(super) figure: ItemRef,
+    pub(super) score: f32,
+    pub(super) confidence: f32,
+    /// How the figure's period fits the period asked, when both are known.
+    pub(super) fit: Option<crate::figures::PeriodFit>,
+}
+
 /// How many figures of the headline order are looked at for headlines and suggestions.
 const HEADLINES_KEPT: usize = 500;
 

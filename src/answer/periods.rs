@@ -6,8 +6,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::FigureHit;
-use super::engine::{Engine, ItemRef};
-use super::rank::{FIGURE_CONFIDENCE, RankedFigure};
+use super::engine::{Engine, FIGURE_CONFIDENCE, ItemRef, RankedFigure};
 use crate::figures::{PeriodFit, same_measure};
 
 impl Engine {

@@ -5,7 +5,7 @@
 use chrono::Datelike;
 
 use super::coverage::{coverage, coverage_in_context, label_fit};
-use super::engine::{Engine, ItemRef};
+use super::engine::{Engine, FIGURE_CONFIDENCE, ItemRef, RankedFigure};
 use super::periods::{drop_restated, stands_in_for_other_periods};
 use super::{
     Answer, AnswerLimits, ExplainedCandidate, ExplainedFigure, ExplainedTerm, Explanation,
@@ -25,8 +25,6 @@ use crate::search::{QuestionStats, WeightedTerm};
 const PASSAGE_CONFIDENCE: f32 = 0.6;
 /// Minimum passage confidence for a quantity question that no figure answers.
 const QUANTITY_PASSAGE_CONFIDENCE: f32 = 0.75;
-/// Minimum figure confidence for a quantity question to lead with a figure.
-pub(super) const FIGURE_CONFIDENCE: f32 = 0.6;
 /// Candidate passages fetched from the index before re-ranking.
 const CANDIDATES: usize = 40;
 /// Score added to a passage shaped like the answer asked for: a date for "什么时候", advice for
@@ -539,14 +537,6 @@ struct RankedPassage {
     /// Share of the question the passage covers.
     coverage: f32,
     score: f32,
-}
-
-pub(super) struct RankedFigure {
-    pub(super) figure: ItemRef,
-    pub(super) score: f32,
-    pub(super) confidence: f32,
-    /// How the figure's period fits the period asked, when both are known.
-    pub(super) fit: Option<PeriodFit>,
 }
 
 /// The passage of the whole paragraph that passage `local` belongs to (itself, or the paragraph

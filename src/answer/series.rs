@@ -9,9 +9,8 @@
 use serde::Serializer;
 use serde::ser::SerializeStruct;
 
-use super::rank::RankedFigure;
 use super::{FigureHit, SeriesPoint, Source};
-use crate::answer::engine::Engine;
+use crate::answer::engine::{Engine, RankedFigure};
 use crate::figures::{PeriodSpan, period_span, same_measure};
 use crate::normalize::to_simplified;
 
