@@ -157,7 +157,6 @@ pub async fn deliver_due_paced<R: TelegramApi>(
     // A slow send is not made up for with a burst.
     pacing.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for subscription in due {
-        pacing.tick().await;
         if !state
             .database
             .claim_delivery(subscription.chat, today)
@@ -172,6 +171,9 @@ pub async fn deliver_due_paced<R: TelegramApi>(
                 .map(|thread| ThreadId(teloxide::types::MessageId(thread))),
             reply_to: None,
         };
+        // The pace is kept between sends, not between claims: a claim that is slow under load
+        // must not shorten the gap before the next message Telegram sees.
+        pacing.tick().await;
         match send_html(bot, target, &html, None).await {
             Ok(_) => sent += 1,
             Err(BotError::Telegram(RequestError::Api(err))) if gone_for_good(&err) => {

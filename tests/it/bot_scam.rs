@@ -606,10 +606,11 @@ async fn a_big_daily_batch_is_paced_and_answers_pass_it() {
             .collect();
         assert_eq!(cards.len(), chats.len());
         let last = cards[cards.len() - 1].at;
-        // Sent `pace` apart. They are received a request's delay later, and that delay varies
-        // (a database claim under load can take tens of milliseconds), so one gap may shrink by
-        // as much as the one before grew: each gap is at least half the pace, and the batch as a
-        // whole spans the pace times the gaps, less one request's delay at most.
+        // Sent `pace` apart (the pace is kept between sends, so a slow database claim cannot
+        // shorten a gap). They are received an HTTP request's delay later, and that delay varies
+        // under load, so one gap may shrink by as much as the one before grew: each gap is at
+        // least half the pace, and the batch as a whole spans the pace times the gaps, less one
+        // request's delay at most.
         for pair in cards.windows(2) {
             let gap = pair[1].at - pair[0].at;
             assert!(gap >= pace / 2, "cards {gap:?} apart");
