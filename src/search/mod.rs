@@ -3,22 +3,24 @@
 //! tantivy finds candidate passages fast (BM25 over jieba words, with character bigrams as a
 //! fallback); the answer engine then re-ranks the few candidates with finer, figure-aware scoring.
 
+mod dense;
 pub mod lexicon;
 pub mod query;
 pub mod terms;
 pub mod tokenizer;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::RwLock;
 
 use tantivy::collector::TopDocs;
+use tantivy::postings::TermInfo;
 use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, ReloadPolicy, Term, doc};
+use tantivy::{Index, ReloadPolicy, Score, Term, doc};
 
 use self::lexicon::Lexicon;
 use self::tokenizer::{BIGRAMS, BigramTokenizer, WORDS, WordTokenizer, bigrams};
@@ -98,26 +100,43 @@ pub struct SearchIndex {
     /// Tokens in the words and the bigrams field: fixed for a served index, and BM25 asks for
     /// them on every clause of every query.
     total_tokens: [u64; 2],
+    /// BM25's length normalisation per field-norm code, for the words and the bigrams field:
+    /// fixed for a served index, so worked out once here rather than for every clause.
+    bm25_norms: dense::Bm25Norms,
+    /// Terms looked up so far. A served index never changes, and questions keep using the same
+    /// few thousand words, so each is looked up in the term dictionary once.
+    terms: RwLock<HashMap<Term, TermEntry>>,
     index: Index,
 }
 
+/// What the term dictionary says of a term: how many passages hold it, and where its postings
+/// are in each segment (`None` where a segment does not hold it).
+#[derive(Debug, Clone)]
+struct TermEntry {
+    doc_freq: u64,
+    segments: Box<[Option<TermInfo>]>,
+}
+
+/// At most this many terms are remembered (a few megabytes); later terms are looked up each
+/// time, so odd input cannot grow the table without bound.
+const MAX_REMEMBERED_TERMS: usize = 100_000;
+
 /// Term statistics for one question. The engine weighs a question by how many passages hold
 /// each of its words, and BM25 asks for the same document frequencies again for every clause:
-/// each term is looked up in the index once per question.
+/// both read them from the index's table of frequencies already looked up.
 pub struct QuestionStats<'a> {
     index: &'a SearchIndex,
-    doc_freqs: RefCell<HashMap<Term, u64>>,
 }
 
 impl QuestionStats<'_> {
     /// How many passages contain `word` as a jieba word (0 when unknown).
     pub fn word_frequency(&self, word: &str) -> u64 {
-        self.frequency(Term::from_field_text(self.index.fields.words, word))
+        self.frequency(&Term::from_field_text(self.index.fields.words, word))
     }
 
     /// How many passages contain the bigram (or lone character) `gram`.
     pub fn bigram_frequency(&self, gram: &str) -> u64 {
-        self.frequency(Term::from_field_text(self.index.fields.bigrams, gram))
+        self.frequency(&Term::from_field_text(self.index.fields.bigrams, gram))
     }
 
     /// How many passages hold `form`: as a word, else (when segmented differently) by its rarest
@@ -138,13 +157,8 @@ impl QuestionStats<'_> {
             .unwrap_or(0)
     }
 
-    fn frequency(&self, term: Term) -> u64 {
-        if let Some(&known) = self.doc_freqs.borrow().get(&term) {
-            return known;
-        }
-        let frequency = self.index.searcher.doc_freq(&term).unwrap_or(0);
-        self.doc_freqs.borrow_mut().insert(term, frequency);
-        frequency
+    fn frequency(&self, term: &Term) -> u64 {
+        self.index.with_term(term, |entry| entry.doc_freq)
     }
 }
 
@@ -165,7 +179,7 @@ impl Bm25StatisticsProvider for QuestionStats<'_> {
     }
 
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        Ok(self.frequency(term.clone()))
+        Ok(self.frequency(term))
     }
 }
 
@@ -269,11 +283,15 @@ impl SearchIndex {
             searcher.total_num_tokens(fields.words)?,
             searcher.total_num_tokens(fields.bigrams)?,
         ];
+        let docs = searcher.num_docs();
+        let bm25_norms = dense::Bm25Norms::new(fields, total_tokens, docs);
         Ok(SearchIndex {
             fields,
             searcher,
             passage_columns,
             total_tokens,
+            bm25_norms,
+            terms: RwLock::default(),
             index,
         })
     }
@@ -296,11 +314,41 @@ impl SearchIndex {
     }
 
     /// A fresh statistics memo for one question (see [`QuestionStats`]).
-    pub fn question_stats(&self) -> QuestionStats<'_> {
-        QuestionStats {
-            index: self,
-            doc_freqs: RefCell::new(HashMap::new()),
+    /// Reads what the term dictionary says of `term`, looking it up only the first time.
+    fn with_term<R>(&self, term: &Term, read: impl FnOnce(&TermEntry) -> R) -> R {
+        if let Ok(known) = self.terms.read()
+            && let Some(entry) = known.get(term)
+        {
+            return read(entry);
         }
+        let segments: Box<[Option<TermInfo>]> = self
+            .searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| {
+                let inverted = segment.inverted_index(term.field()).ok()?;
+                inverted.get_term_info(term).ok().flatten()
+            })
+            .collect();
+        let entry = TermEntry {
+            doc_freq: segments
+                .iter()
+                .flatten()
+                .map(|i| u64::from(i.doc_freq))
+                .sum(),
+            segments,
+        };
+        let result = read(&entry);
+        if let Ok(mut known) = self.terms.write()
+            && known.len() < MAX_REMEMBERED_TERMS
+        {
+            known.insert(term.clone(), entry);
+        }
+        result
+    }
+
+    pub fn question_stats(&self) -> QuestionStats<'_> {
+        QuestionStats { index: self }
     }
 
     /// The `limit` best passages for the weighted words, by BM25: `(passage key, score)`, best
@@ -314,11 +362,11 @@ impl SearchIndex {
     ) -> Result<Vec<(u64, f32)>, IndexError> {
         // Only terms some passage holds get a clause: the others cannot change any score, yet
         // cost query time, and with every clause a plain term tantivy can prune with block-WAND.
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses: Vec<(Term, Score)> = Vec::new();
         for term in terms {
             if stats.word_frequency(&term.text) > 0 {
                 let word = Term::from_field_text(self.fields.words, &term.text);
-                clauses.push((Occur::Should, boosted(word, term.weight)));
+                clauses.push((word, term.weight));
                 continue;
             }
             // Bigrams stand in for a word the index does not know as a word (segmented
@@ -326,19 +374,18 @@ impl SearchIndex {
             for (_, _, gram) in tokenizer::bigrams(&term.text) {
                 if gram != term.text && stats.bigram_frequency(&gram) > 0 {
                     let gram = Term::from_field_text(self.fields.bigrams, &gram);
-                    clauses.push((Occur::Should, boosted(gram, term.weight * 0.3)));
+                    clauses.push((gram, term.weight * 0.3));
                 }
             }
         }
         if clauses.is_empty() {
             return Ok(Vec::new());
         }
-        let query = BooleanQuery::new(clauses);
-        let top = self.searcher.search_with_statistics_provider(
-            &query,
-            &TopDocs::with_limit(limit),
-            stats,
-        )?;
+        let top = if self.len() <= dense::DENSE_SCORING_LIMIT {
+            dense::best_hits(self, stats, &clauses, limit)?
+        } else {
+            self.pruned_hits(stats, clauses, limit)?
+        };
         Ok(top
             .into_iter()
             .filter_map(|(score, address)| {
@@ -346,6 +393,29 @@ impl SearchIndex {
                 Some((column.first(address.doc_id)?, score))
             })
             .collect())
+    }
+}
+
+impl SearchIndex {
+    /// The best `limit` hits for `clauses` by tantivy's own query, pruned with block-WAND: the
+    /// way for an index too big to score densely (see [`dense::DENSE_SCORING_LIMIT`]).
+    fn pruned_hits(
+        &self,
+        stats: &QuestionStats<'_>,
+        clauses: Vec<(Term, Score)>,
+        limit: usize,
+    ) -> Result<Vec<(Score, tantivy::DocAddress)>, IndexError> {
+        let query = BooleanQuery::new(
+            clauses
+                .into_iter()
+                .map(|(term, weight)| (Occur::Should, boosted(term, weight)))
+                .collect(),
+        );
+        Ok(self.searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(limit),
+            stats,
+        )?)
     }
 }
 
@@ -374,19 +444,65 @@ mod tests {
     use super::*;
     use crate::search::lexicon::Synonyms;
 
-    #[test]
-    fn finds_passages_by_words_and_bigrams() {
+    /// An index of `texts` as the passages of article slot `slot`, with 涉诈 a domain word.
+    fn index_of(slot: u32, texts: &[&str]) -> SearchIndex {
         let lexicon = Lexicon::new(&[("涉诈".into(), None)], Synonyms::default());
-        let texts = [
-            "拦截涉诈电话19.5亿次",
-            "抓获犯罪嫌疑人63.4万名",
-            "今天天气不错",
-        ];
         let passages = texts
             .iter()
             .enumerate()
-            .map(|(i, text)| (passage_key(7, i as u32), *text));
-        let index = SearchIndex::build(&lexicon, passages).unwrap();
+            .map(|(i, text)| (passage_key(slot, i as u32), *text));
+        SearchIndex::build(&lexicon, passages).unwrap()
+    }
+
+    #[test]
+    fn dense_scoring_ranks_and_scores_as_tantivys_pruned_query() {
+        let index = index_of(
+            1,
+            &[
+                "拦截涉诈电话19.5亿次、涉诈短信21.4亿条",
+                "涉诈电话",
+                "抓获犯罪嫌疑人63.4万名，电话回访",
+                "今天天气不错",
+                "电话电话电话，短信",
+                "封堵涉诈域名网址210.6万个",
+            ],
+        );
+        let stats = index.question_stats();
+        let clauses = vec![
+            (Term::from_field_text(index.fields.words, "涉诈"), 1.0),
+            (Term::from_field_text(index.fields.words, "电话"), 0.7),
+            (Term::from_field_text(index.fields.bigrams, "短信"), 0.3),
+            (Term::from_field_text(index.fields.words, "比特币"), 1.0),
+        ];
+        for limit in [1, 3, 10] {
+            let dense = dense::best_hits(&index, &stats, &clauses, limit).unwrap();
+            let pruned = index.pruned_hits(&stats, clauses.clone(), limit).unwrap();
+            assert_eq!(dense.len(), pruned.len(), "limit {limit}");
+            assert!(!dense.is_empty());
+            for ((dense_score, dense_doc), (pruned_score, pruned_doc)) in dense.iter().zip(&pruned)
+            {
+                assert_eq!(
+                    dense_doc, pruned_doc,
+                    "limit {limit}: {dense:?} / {pruned:?}"
+                );
+                assert!(
+                    (dense_score - pruned_score).abs() <= 1e-5 * pruned_score.abs(),
+                    "{dense_score} / {pruned_score}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn finds_passages_by_words_and_bigrams() {
+        let index = index_of(
+            7,
+            &[
+                "拦截涉诈电话19.5亿次",
+                "抓获犯罪嫌疑人63.4万名",
+                "今天天气不错",
+            ],
+        );
         assert_eq!(index.len(), 3);
         let terms = [WeightedTerm {
             text: "涉诈".into(),
