@@ -69,6 +69,8 @@ pub struct ArticleBody {
     pub passage_keys: Vec<String>,
     /// The signature of each passage key.
     pub passage_signatures: Vec<TextSignature>,
+    /// The signature of each passage's section heading as written (empty without one).
+    pub section_signatures: Vec<TextSignature>,
     /// The years each passage names.
     pub passage_years: Vec<YearSet>,
     /// In text order, so the figures of one paragraph are a contiguous run.
@@ -101,6 +103,7 @@ impl ArticleBody {
             && figures == meta.figures as usize
             && self.passage_keys.len() == self.passages.len()
             && self.passage_signatures.len() == self.passages.len()
+            && self.section_signatures.len() == self.passages.len()
             && self.passage_years.len() == self.passages.len()
             && self
                 .paragraph_figures
@@ -126,6 +129,7 @@ impl ArticleBody {
             passages: Vec::new(),
             passage_keys: Vec::new(),
             passage_signatures: Vec::new(),
+            section_signatures: Vec::new(),
             passage_years: Vec::new(),
             figures: Vec::new(),
             paragraph_figures: Vec::new(),
@@ -185,6 +189,10 @@ impl Article {
         let passages = split_passages(&document);
         let passage_keys: Vec<String> = passages.iter().map(|p| search_key(&p.text)).collect();
         let passage_signatures = passage_keys.iter().map(|k| TextSignature::of(k)).collect();
+        let section_signatures = passages
+            .iter()
+            .map(|p| TextSignature::of(p.section.as_deref().unwrap_or("")))
+            .collect();
         let passage_years = passage_keys.iter().map(|k| YearSet::named_in(k)).collect();
         let mut quoted_terms: Vec<String> = Vec::new();
         let mut figures = Vec::new();
@@ -241,6 +249,7 @@ impl Article {
             passages,
             passage_keys,
             passage_signatures,
+            section_signatures,
             passage_years,
             figures,
             paragraph_figures,

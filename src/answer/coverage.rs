@@ -47,8 +47,17 @@ pub(super) fn label_fit(
     changes: TermSet,
 ) -> (TermSet, f32) {
     let mut found = TermSet::default();
-    // Covered bytes; a character counts as covered when its first byte is.
-    let mut covered = vec![false; label.len()];
+    // Covered bytes; a character counts as covered when its first byte is. Labels are short:
+    // the buffer lives on the stack unless a label is unusually long (this runs for every
+    // candidate figure of every question).
+    let mut on_stack = [false; 192];
+    let mut on_heap = Vec::new();
+    let covered: &mut [bool] = if label.len() <= on_stack.len() {
+        &mut on_stack[..label.len()]
+    } else {
+        on_heap.resize(label.len(), false);
+        &mut on_heap
+    };
     let occurrences: Vec<(usize, std::ops::Range<usize>)> =
         finders.occurrences(label, signature).collect();
     let change_from = occurrences

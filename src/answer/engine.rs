@@ -10,6 +10,7 @@ use super::{EngineError, FigureHit, ParagraphContext, ParagraphRef, PassageHit, 
 use crate::corpus::{Article, ArticleMeta, IndexedFigure};
 use crate::knowledge::{Passage, Problem};
 use crate::search::lexicon::{Lexicon, LexiconFiles};
+use crate::search::terms::{TermFinders, TermSet};
 use crate::search::{IndexError, PassageToIndex, SearchIndex, passage_key, split_passage_key};
 
 /// A passage or figure: its article (a position in the engine's articles) and its position in
@@ -138,7 +139,6 @@ impl Engine {
             .vocabulary()
             .map(|word| (word.to_string(), question_stats.form_frequency(word)))
             .collect();
-        drop(question_stats);
         let figure_measures = articles
             .iter()
             .map(|article| {
@@ -190,14 +190,21 @@ impl Engine {
     }
 
     /// The question's terms passage `id` holds, searched with its index-time signature.
-    pub(super) fn terms_in_passage(
-        &self,
-        finders: &crate::search::terms::TermFinders,
-        id: ItemRef,
-    ) -> crate::search::terms::TermSet {
+    pub(super) fn terms_in_passage(&self, finders: &TermFinders, id: ItemRef) -> TermSet {
         let body = self.articles[id.article as usize].body();
         let local = id.local as usize;
         finders.found_in_signed(&body.passage_keys[local], &body.passage_signatures[local])
+    }
+
+    /// The question's terms that the heading passage `id` stands under holds.
+    pub(super) fn terms_in_section(&self, finders: &TermFinders, id: ItemRef) -> TermSet {
+        let body = self.articles[id.article as usize].body();
+        match body.passages[id.local as usize].section.as_deref() {
+            None | Some("") => TermSet::default(),
+            Some(section) => {
+                finders.found_in_signed(section, &body.section_signatures[id.local as usize])
+            }
+        }
     }
 
     pub(super) fn figure(&self, id: ItemRef) -> &IndexedFigure {

@@ -370,11 +370,10 @@ impl Engine {
             .map(|(passage, bm25)| {
                 // The heading a passage stands under says what it is about ("冒充公检法诈骗"
                 // above "接到公检法电话怎么办：…"): its words count half.
-                let section = self.passage(passage).section.as_deref().unwrap_or("");
                 let coverage = coverage_in_context(
                     weights,
                     self.terms_in_passage(finders, passage),
-                    finders.found_in(section),
+                    self.terms_in_section(finders, passage),
                 );
                 RankedPassage {
                     passage,

@@ -81,7 +81,7 @@ where
         ready.extend(chunk);
         let mut wrote = false;
         while let Some(result) = ready.remove(&next) {
-            if writeln!(output, "{result}").is_err() {
+            if write_line(output, &result).is_err() {
                 return Ok(());
             }
             next += 1;
@@ -95,7 +95,7 @@ where
     }
     // Every worker has stopped: what is left follows a line no worker answered (it panicked).
     for result in ready.into_values() {
-        if writeln!(output, "{result}").is_err() {
+        if write_line(output, &result).is_err() {
             return Ok(());
         }
     }
@@ -105,6 +105,12 @@ where
     reader
         .join()
         .unwrap_or_else(|_| Err(io::Error::other("the input reader stopped unexpectedly")))
+}
+
+/// Writes `text` and a line end (plain bytes: no formatting machinery for a ready string).
+fn write_line(output: &mut impl Write, text: &str) -> io::Result<()> {
+    output.write_all(text.as_bytes())?;
+    output.write_all(b"\n")
 }
 
 /// Sends the lines of `input` with their numbers, in chunks, counting them in `lines_read`;

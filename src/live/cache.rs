@@ -19,8 +19,9 @@ use crate::search::lexicon::LexiconFiles;
 /// parsed), so old snapshots are ignored (it is part of every fingerprint). 7: campaign and
 /// heading periods, year-on-year running totals read as year-to-date. 8: text signatures of
 /// passages and figures. 9: the year of a campaign figure. 10: reporting
-/// verbs ("并提到", "指出") dropped from labels. 11: "至10月" dropped from labels.
-pub const FORMAT: u32 = 11;
+/// verbs ("并提到", "指出") dropped from labels. 11: "至10月" dropped from labels. 12: section
+/// heading signatures.
+pub const FORMAT: u32 = 12;
 
 /// The hex SHA-256 of a file's bytes.
 pub fn content_hash(bytes: &[u8]) -> String {

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use jieba_rs::Jieba;
 
@@ -306,7 +306,15 @@ pub struct Lexicon {
     synonyms: Arc<Synonyms>,
     /// The domain dictionary: these words are specific by definition, whatever their frequency.
     domain: Arc<std::collections::HashSet<String>>,
+    /// Rarities worked out so far (see [`Lexicon::rarity`]): jieba works a word's frequency out
+    /// by segmenting it, which costs more than the rest of weighing a question's word, and
+    /// questions keep using the same few thousand words.
+    rarities: Arc<RwLock<HashMap<String, f32>>>,
 }
+
+/// At most this many words keep their rarity (a few megabytes); later words are worked out each
+/// time, so odd input cannot grow the table without bound.
+const MAX_REMEMBERED_RARITIES: usize = 50_000;
 
 impl Lexicon {
     /// Builds the lexicon: jieba's general dictionary, plus the domain words, plus every synonym
@@ -325,6 +333,7 @@ impl Lexicon {
             jieba: Arc::new(jieba),
             synonyms: Arc::new(synonyms),
             domain: Arc::new(domain_words.iter().map(|(w, _)| w.clone()).collect()),
+            rarities: Arc::default(),
         }
     }
 
@@ -350,6 +359,21 @@ impl Lexicon {
         if self.domain.contains(word) {
             return 1.0;
         }
+        let remembered = self.rarities.read().map(|known| known.get(word).copied());
+        if let Ok(Some(rarity)) = remembered {
+            return rarity;
+        }
+        let rarity = self.everyday_rarity(word);
+        if let Ok(mut known) = self.rarities.write()
+            && known.len() < MAX_REMEMBERED_RARITIES
+        {
+            known.insert(word.to_string(), rarity);
+        }
+        rarity
+    }
+
+    /// [`Lexicon::rarity`] from jieba's general dictionary alone.
+    fn everyday_rarity(&self, word: &str) -> f32 {
         // Sum of the frequencies in jieba's dictionary, and the log-rarity range mapped to 0.1–1.
         const DICTIONARY_TOTAL: f64 = 60_101_967.0;
         const COMMON: f64 = 8.0;
