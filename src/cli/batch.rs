@@ -20,8 +20,17 @@ const CHUNK: usize = 32;
 /// huge input is not read into memory ahead of the answers.
 const QUEUE_PER_WORKER: usize = 4;
 
-/// Numbered lines, or their results.
+/// Numbered lines.
 type Chunk = Vec<(u64, String)>;
+
+/// The results of a chunk, which holds consecutive lines: the first line's number, how many
+/// lines, and their results, each followed by a line end. One string per chunk rather than per
+/// line: the writer reorders and writes chunks, and the worker that made a result frees it.
+struct Answered {
+    first: u64,
+    lines: u64,
+    text: String,
+}
 
 /// The number of worker threads to use when the user does not say: one per core.
 pub fn default_workers() -> usize {
@@ -43,7 +52,7 @@ where
 {
     let workers = workers.max(1);
     let (job_sender, jobs) = mpsc::sync_channel::<Chunk>(workers * QUEUE_PER_WORKER);
-    let (result_sender, results) = mpsc::channel::<Chunk>();
+    let (result_sender, results) = mpsc::channel::<Answered>();
     let lines_read = Arc::new(AtomicU64::new(0));
     let reader = {
         let lines_read = Arc::clone(&lines_read);
@@ -63,10 +72,19 @@ where
                     .map_err(|_| ())
                     .and_then(|jobs| jobs.recv().map_err(|_| ()));
                 let Ok(lines) = job else { return };
-                let answered = lines
-                    .into_iter()
-                    .map(|(number, line)| (number, handle(&line)))
-                    .collect();
+                let Some(&(first, _)) = lines.first() else {
+                    continue;
+                };
+                let mut text = String::new();
+                for (_, line) in &lines {
+                    text.push_str(&handle(line));
+                    text.push('\n');
+                }
+                let answered = Answered {
+                    first,
+                    lines: lines.len() as u64,
+                    text,
+                };
                 if results.send(answered).is_err() {
                     return;
                 }
@@ -77,14 +95,14 @@ where
 
     let mut ready = BTreeMap::new();
     let mut next = 0u64;
-    while let Ok(chunk) = results.recv() {
-        ready.extend(chunk);
+    while let Ok(answered) = results.recv() {
+        ready.insert(answered.first, answered);
         let mut wrote = false;
-        while let Some(result) = ready.remove(&next) {
-            if write_line(output, &result).is_err() {
+        while let Some(answered) = ready.remove(&next) {
+            if output.write_all(answered.text.as_bytes()).is_err() {
                 return Ok(());
             }
-            next += 1;
+            next += answered.lines;
             wrote = true;
         }
         // Nothing read is waiting for an answer: whoever sent the input may be waiting for
@@ -94,8 +112,8 @@ where
         }
     }
     // Every worker has stopped: what is left follows a line no worker answered (it panicked).
-    for result in ready.into_values() {
-        if write_line(output, &result).is_err() {
+    for answered in ready.into_values() {
+        if output.write_all(answered.text.as_bytes()).is_err() {
             return Ok(());
         }
     }
@@ -105,12 +123,6 @@ where
     reader
         .join()
         .unwrap_or_else(|_| Err(io::Error::other("the input reader stopped unexpectedly")))
-}
-
-/// Writes `text` and a line end (plain bytes: no formatting machinery for a ready string).
-fn write_line(output: &mut impl Write, text: &str) -> io::Result<()> {
-    output.write_all(text.as_bytes())?;
-    output.write_all(b"\n")
 }
 
 /// Sends the lines of `input` with their numbers, in chunks, counting them in `lines_read`;
