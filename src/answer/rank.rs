@@ -478,7 +478,17 @@ impl Engine {
                     (None, _) => 0.0,
                     (Some(_), None) => -0.05,
                     (Some(_), Some(PeriodFit::Exact)) => 0.15,
-                    (Some(_), Some(PeriodFit::Within)) => 0.1,
+                    // A part of the period asked answers it less the smaller it is: one year's
+                    // figure is no answer to "2018年至2022年…多少", eleven months nearly are.
+                    (Some(asked), Some(PeriodFit::Within)) => {
+                        let share = (figure.span)
+                            .or(figure.campaign_year)
+                            .and_then(|span| span.share_of(asked));
+                        match share {
+                            Some(share) if share < 0.5 => -0.05 + 0.3 * share,
+                            _ => 0.1,
+                        }
+                    }
                     (Some(_), Some(PeriodFit::Overlapping)) => -0.05,
                     (Some(_), Some(PeriodFit::OtherKind | PeriodFit::Disjoint)) => -0.3,
                 };

@@ -21,7 +21,7 @@ static EXPLICIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         "(?:截至|截止到|截止)?[0-9]{4}年\
          (?:[0-9]{1,2}月?(?:至|到|－|-|—)[0-9]{1,2}月|前[0-9]{1,2}个?月|[0-9]{1,2}月(?:[0-9]{1,2}日)?(?:底|末|初|上旬|中旬|下旬)?|上半年|下半年|前三季度|第?[一二三四1-4]季度|全年|年底|底|末|初)?\
-         (?:(?:至|到|－|-|—)(?:[0-9]{4}年)?[0-9]{1,2}月(?:[0-9]{1,2}日)?(?:底|末)?)?\
+         (?:(?:至|到|－|-|—)(?:[0-9]{4}年(?:[0-9]{1,2}月(?:[0-9]{1,2}日)?)?|[0-9]{1,2}月(?:[0-9]{1,2}日)?)(?:底|末)?)?\
          (?:以来)?",
     )
     .expect("explicit period pattern is valid")
@@ -244,6 +244,17 @@ impl PeriodSpan {
 }
 
 impl PeriodSpan {
+    /// The share of `asked` this span covers, by months (at most 1); `None` when either is open
+    /// (a running total, "2024年以来" asked).
+    pub fn share_of(&self, asked: &PeriodSpan) -> Option<f32> {
+        let (start, asked_start) = (self.start?, asked.start?);
+        if asked.end == OPEN_END {
+            return None;
+        }
+        let months = |first: u32, last: u32| (last.saturating_sub(first) + 1) as f32;
+        Some((months(start, self.end) / months(asked_start, asked.end)).min(1.0))
+    }
+
     /// How a figure of some part of this span (a campaign of this year, see [`campaign_year`])
     /// fits the period asked: at best within it, never exactly it.
     pub fn fit_part(&self, asked: &PeriodSpan) -> PeriodFit {
@@ -564,6 +575,32 @@ mod tests {
         assert_eq!(periods("截至2021年底，共有"), ["截至2021年底"]);
         assert_eq!(periods("2022年1月至3月，全国"), ["2022年1月至3月"]);
         assert_eq!(periods("2022年1至9月，全国"), ["2022年1至9月"]);
+        // From one year to another, with or without months at the end.
+        assert_eq!(
+            periods("从2021年到2025年的五年间，全国法院"),
+            ["2021年到2025年"]
+        );
+        assert_eq!(periods("2018年至2022年，检察机关"), ["2018年至2022年"]);
+        assert_eq!(
+            periods("2023年1月至2024年5月，共"),
+            ["2023年1月至2024年5月"]
+        );
+        assert_eq!(span("2021年到2025年"), Some((Some((2021, 1)), (2025, 12))));
+        assert_eq!(span("2018年至2022年"), Some((Some((2018, 1)), (2022, 12))));
+    }
+
+    #[test]
+    fn a_part_knows_its_share_of_the_period_asked() {
+        let asked = period_span("2018年至2022年").unwrap();
+        let one_year = period_span("2021年").unwrap();
+        assert_eq!(one_year.fit(&asked), PeriodFit::Within);
+        assert_eq!(one_year.share_of(&asked), Some(0.2));
+        let eleven_months = period_span("2022年1月至11月").unwrap();
+        let year = period_span("2022年").unwrap();
+        assert!((eleven_months.share_of(&year).unwrap() - 11.0 / 12.0).abs() < 1e-6);
+        // Open periods have no share.
+        assert_eq!(year.share_of(&period_span("2022年以来").unwrap()), None);
+        assert_eq!(period_span("截至2022年底").unwrap().share_of(&year), None);
     }
 
     #[test]
