@@ -331,7 +331,10 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
     analysis.wants_figure = trend;
     // The period is matched against each figure's period (see `answer::rank`), not searched for.
     let unperiodic = without_periods(&normalized);
-    let words = lexicon.words(&unperiodic);
+    let mut words = lexicon.words(&unperiodic);
+    // Whether the unit comes from what is counted ("人数") rather than from a measure word
+    // after 多少 ("多少人").
+    let mut unit_from_noun = false;
     let mut i = 0;
     while i < words.len() {
         let word = words[i];
@@ -359,11 +362,24 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
         {
             analysis.wants_figure = true;
             let attached = word.trim_start_matches("多少").trim_start_matches('几');
-            if let Some(unit) = measure_word_class(attached) {
-                analysis.unit = Some(unit);
+            let measure = if let Some(unit) = measure_word_class(attached) {
+                Some(unit)
             } else if let Some(unit) = words.get(i).and_then(|next| measure_word_class(next)) {
-                analysis.unit = Some(unit);
                 i += 1;
+                Some(unit)
+            } else if let Some((unit, rest)) =
+                words.get(i).and_then(|next| glued_measure(next, lexicon))
+            {
+                // jieba glued the measure word to the noun after it ("多少张高危电话卡" →
+                // "张高危"): the measure word is the unit, the rest is read as a word of its own.
+                words[i] = rest;
+                Some(unit)
+            } else {
+                None
+            };
+            if measure.is_some() {
+                analysis.unit = measure;
+                unit_from_noun = false;
             }
             continue;
         }
@@ -373,8 +389,9 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
         }
         if let Some((_, unit)) = QUANTITY_NOUNS.iter().find(|(noun, _)| *noun == word) {
             analysis.wants_figure = true;
-            if analysis.unit != Some(UnitClass::Percent) {
-                analysis.unit = analysis.unit.or(*unit);
+            if analysis.unit.is_none() {
+                analysis.unit = *unit;
+                unit_from_noun = unit.is_some();
             }
             push_term(&mut analysis, word, 0.3, lexicon);
             continue;
@@ -392,8 +409,9 @@ pub fn analyze(normalized: &str, lexicon: &Lexicon) -> QuestionAnalysis {
         };
         push_term(&mut analysis, word, weight, lexicon);
     }
-    // "同比上升了多少", "涨了多少": a change asked without a measure word wants the percentage.
-    if analysis.unit.is_none()
+    // "同比上升了多少", "涨了多少": a change asked without a measure word wants the percentage,
+    // also when it names what is counted ("人数同比上升多少": the count is what changed).
+    if (analysis.unit.is_none() || unit_from_noun)
         && analysis.wants_figure
         && words.iter().any(|word| is_change_word(word))
     {
@@ -531,6 +549,22 @@ fn year_of(word: &str) -> Option<String> {
         && digits.chars().all(|c| c.is_ascii_digit())
         && (digits.starts_with("19") || digits.starts_with("20")))
     .then(|| digits.to_string())
+}
+
+/// A measure word jieba glued to the word after it ("张高危" → 张 + "高危"): its unit class and
+/// the rest, when the word starts with a one-character measure word, goes on for at least two
+/// characters and is no word of the language as a whole (人民币 stays whole). Only read right
+/// after 多少 / 几, where a measure word is expected.
+fn glued_measure<'a>(word: &'a str, lexicon: &Lexicon) -> Option<(UnitClass, &'a str)> {
+    let first = word.chars().next()?;
+    let rest = &word[first.len_utf8()..];
+    if rest.chars().count() < 2
+        || !rest.chars().all(super::tokenizer::is_cjk)
+        || lexicon.rarity(word) < 0.9
+    {
+        return None;
+    }
+    Some((measure_word_class(&word[..first.len_utf8()])?, rest))
 }
 
 /// The unit class of a measure word after 多少 / 几 ("人", "次", "个月"); `None` for other words.
@@ -677,6 +711,31 @@ mod tests {
         );
         let intercepted = a.terms.iter().find(|t| t.text == "拦了").unwrap();
         assert_eq!(intercepted.alternatives, ["拦截"], "a synonym as written");
+    }
+
+    #[test]
+    fn a_measure_word_glued_to_the_next_word_is_the_unit_and_the_rest_a_word() {
+        let words = lexicon().words("清理了多少张高危电话卡");
+        assert!(words.contains(&"张高危"), "jieba glues them: {words:?}");
+        let a = analyze("清理了多少张高危电话卡", &lexicon());
+        assert_eq!(a.unit, Some(UnitClass::Items));
+        let texts: Vec<&str> = a.terms.iter().map(|t| t.text.as_str()).collect();
+        assert!(texts.contains(&"高危"), "{texts:?}");
+        assert!(!texts.iter().any(|t| t.starts_with('张')), "{texts:?}");
+        // A word of the language keeps its first character.
+        let a = analyze("骗走了多少人民币", &lexicon());
+        assert!(a.terms.iter().any(|t| t.text == "人民币"), "{:?}", a.terms);
+    }
+
+    #[test]
+    fn a_change_in_a_count_wants_the_percentage_unless_a_measure_word_says_otherwise() {
+        let lexicon = lexicon();
+        let a = analyze("起诉人数同比上升多少", &lexicon);
+        assert_eq!(a.unit, Some(UnitClass::Percent));
+        let a = analyze("起诉人数同比上升了多少人", &lexicon);
+        assert_eq!(a.unit, Some(UnitClass::People));
+        let a = analyze("起诉人数是多少", &lexicon);
+        assert_eq!(a.unit, Some(UnitClass::People));
     }
 
     #[test]
