@@ -17,6 +17,7 @@ use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
 use crate::search::query::{
     ADVICE_CUES, ADVICE_MARKERS, Direction, QuestionAnalysis, UnitClass, analyze, is_change_word,
+    split_made_up_words,
 };
 use crate::search::terms::{QueryTerm, TermFinders, TermSet};
 use crate::search::{QuestionStats, WeightedTerm};
@@ -27,6 +28,8 @@ const PASSAGE_CONFIDENCE: f32 = 0.6;
 const QUANTITY_PASSAGE_CONFIDENCE: f32 = 0.75;
 /// Candidate passages fetched from the index before re-ranking.
 const CANDIDATES: usize = 40;
+/// Confidence a figure gains when its period is exactly the period asked.
+const EXACT_PERIOD_CONFIDENCE: f32 = 0.1;
 /// Score added to a passage shaped like the answer asked for: a date for "什么时候", advice for
 /// "怎么办".
 const ANSWER_SHAPE_BONUS: f32 = 0.1;
@@ -43,8 +46,7 @@ impl Engine {
 
     /// Answers a question with up to `limits` figures and passages.
     pub fn answer_with(&self, question: &str, limits: AnswerLimits) -> Answer {
-        let normalized = normalize_question(question);
-        let analysis = analyze(&normalized, &self.lexicon);
+        let analysis = self.read_question(question);
         let asked = analysis.asked.clone();
         let mut answer = Answer {
             question: question.to_string(),
@@ -181,7 +183,7 @@ impl Engine {
     /// candidates with their coverage. For maintainers tuning synonyms (`ask --explain`).
     pub fn explain(&self, question: &str) -> Explanation {
         let normalized = normalize_question(question);
-        let analysis = analyze(&normalized, &self.lexicon);
+        let analysis = self.read_question(question);
         let asked = analysis.asked.clone();
         let ranking = self.rank(&analysis, asked.as_ref().map(|(_, span)| span));
         let terms = analysis
@@ -229,6 +231,17 @@ impl Engine {
             passages,
             figures,
         }
+    }
+
+    /// Normalises and analyses a question; words jieba made up that these articles never use
+    /// are searched as their dictionary pieces (see [`split_made_up_words`]).
+    fn read_question(&self, question: &str) -> QuestionAnalysis {
+        let mut analysis = analyze(&normalize_question(question), &self.lexicon);
+        let stats = self.index.question_stats();
+        split_made_up_words(&mut analysis, &self.lexicon, |word| {
+            self.form_frequency(&stats, word) > 0
+        });
+        analysis
     }
 
     /// Weighs the question's words and ranks candidate passages and figures for them.
@@ -501,6 +514,13 @@ impl Engine {
                     + recency;
                 let confidence = if unit_fit < 0.0 {
                     confidence * 0.8
+                } else {
+                    confidence
+                };
+                // A figure for exactly the period asked is itself evidence: the words a question
+                // adds about where it was said (国新办发布会通报…) need not all be in its sentence.
+                let confidence = if fit == Some(PeriodFit::Exact) {
+                    (confidence + EXACT_PERIOD_CONFIDENCE).min(1.0)
                 } else {
                     confidence
                 };

@@ -414,6 +414,12 @@ impl Lexicon {
             .collect()
     }
 
+    /// Whether `word` is in the dictionary (jieba's, the domain words or a synonym), rather than
+    /// made up by jieba's model for characters it could not place.
+    pub fn is_dictionary_word(&self, word: &str) -> bool {
+        self.jieba.has_word(word)
+    }
+
     pub fn words<'a>(&self, text: &'a str) -> Vec<&'a str> {
         self.jieba
             .cut(text, true)

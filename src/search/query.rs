@@ -521,6 +521,59 @@ fn aspect_stem<'a>(word: &'a str, lexicon: &Lexicon) -> Option<&'a str> {
         .then_some(stem)
 }
 
+/// Re-cuts the words jieba made up from characters it could not place (no dictionary word:
+/// "最多能" of 一个人最多能办几张) when the articles never use them (`used` says whether they
+/// do) but use a word of two characters or more at its start or end: the pieces are searched
+/// instead ("最多" + "能"). Made up, such a word weighs as much as a word of another subject and
+/// makes the question look off-topic. A made-up word stays whole when the articles use it (a
+/// name such as 杜航伟), or no such piece of it ("我订" of 帮我订一张机票: 订 is another subject
+/// indeed).
+pub fn split_made_up_words(
+    analysis: &mut QuestionAnalysis,
+    lexicon: &Lexicon,
+    used: impl Fn(&str) -> bool,
+) {
+    let split = |term: &QueryTerm| -> Option<(usize, f32)> {
+        let word = term.text.as_str();
+        let made_up = term.alternatives.is_empty()
+            && word.chars().count() >= 3
+            && word.chars().all(super::tokenizer::is_cjk)
+            && !lexicon.is_dictionary_word(word)
+            && !used(word);
+        if !made_up {
+            return None;
+        }
+        // The split whose known piece is longest.
+        let known = |piece: &str| piece.chars().count() >= 2 && used(piece);
+        word.char_indices()
+            .skip(1)
+            .map(|(at, _)| at)
+            .filter(|&at| known(&word[..at]) || known(&word[at..]))
+            .max_by_key(|&at| word[..at].len().max(word[at..].len()))
+            .map(|at| (at, term.weight))
+    };
+    if !analysis.terms.iter().any(|term| split(term).is_some()) {
+        return;
+    }
+    for term in std::mem::take(&mut analysis.terms) {
+        let Some((at, weight)) = split(&term) else {
+            analysis.terms.push(term);
+            continue;
+        };
+        for piece in [&term.text[..at], &term.text[at..]] {
+            if STOPWORDS.contains(&piece) {
+                continue;
+            }
+            let weight = if piece.chars().count() == 1 {
+                weight.min(0.5)
+            } else {
+                weight
+            };
+            push_term(analysis, piece, weight, lexicon);
+        }
+    }
+}
+
 fn push_term(analysis: &mut QuestionAnalysis, word: &str, weight: f32, lexicon: &Lexicon) {
     if analysis.terms.iter().any(|t| t.text == word) {
         return;
@@ -736,6 +789,31 @@ mod tests {
         assert_eq!(a.unit, Some(UnitClass::People));
         let a = analyze("起诉人数是多少", &lexicon);
         assert_eq!(a.unit, Some(UnitClass::People));
+    }
+
+    #[test]
+    fn a_made_up_word_the_articles_never_use_is_searched_as_the_word_inside_it() {
+        let lexicon = lexicon();
+        let mut a = analyze("一个人最多能办几张手机卡", &lexicon);
+        assert!(a.terms.iter().any(|t| t.text == "最多能"), "{:?}", a.terms);
+        let used = |word: &str| ["最多", "手机卡", "办", "杜航伟"].contains(&word);
+        split_made_up_words(&mut a, &lexicon, used);
+        let texts: Vec<&str> = a.terms.iter().map(|t| t.text.as_str()).collect();
+        assert!(texts.contains(&"最多"), "{texts:?}");
+        assert!(!texts.contains(&"最多能"), "{texts:?}");
+        assert!(
+            !texts.contains(&"能"),
+            "a stopword piece is left out: {texts:?}"
+        );
+        // Kept whole: a made-up word the articles use, or one with no known word inside.
+        let mut a = analyze("杜航伟说了什么", &lexicon);
+        let before = a.terms.clone();
+        split_made_up_words(&mut a, &lexicon, used);
+        assert_eq!(a.terms, before);
+        let mut a = analyze("帮我订一张机票", &lexicon);
+        let before = a.terms.clone();
+        split_made_up_words(&mut a, &lexicon, used);
+        assert_eq!(a.terms, before);
     }
 
     #[test]
