@@ -383,13 +383,12 @@ impl Engine {
             .map(|(passage, bm25)| {
                 // The heading a passage stands under says what it is about ("冒充公检法诈骗"
                 // above "接到公检法电话怎么办：…"): its words count half.
-                let coverage = coverage_in_context(
-                    weights,
-                    self.terms_in_passage(finders, passage),
-                    self.terms_in_section(finders, passage),
-                );
+                let terms = self.terms_in_passage(finders, passage);
+                let coverage =
+                    coverage_in_context(weights, terms, self.terms_in_section(finders, passage));
                 RankedPassage {
                     passage,
+                    terms,
                     coverage,
                     score: coverage + 0.1 * bm25 / best_bm25,
                 }
@@ -425,6 +424,8 @@ impl Engine {
             }
         }
         let mut ranked = Vec::new();
+        // The terms of each article's title, worked out once per article reached.
+        let mut title_terms: Vec<(u32, TermSet)> = Vec::new();
         for hit in passages {
             let article = hit.passage.article;
             let body = self.articles[article as usize].body();
@@ -434,16 +435,28 @@ impl Engine {
             // Where a figure stands says what it is about too: "国新办发布会通报一年来抓获了多少"
             // names the press conference the article's title and paragraph name, not the
             // figure's own sentence. Such words count half (see `coverage_in_context`).
-            let title_key = &self.title_keys[article as usize];
-            let title_signature = &self.title_signatures[article as usize];
-            let paragraph_passage = paragraph_passage_of(body, hit.passage.local as usize);
-            let paragraph = ItemRef {
-                article,
-                local: paragraph_passage as u32,
+            let title = match title_terms.iter().find(|(a, _)| *a == article) {
+                Some(&(_, terms)) => terms,
+                None => {
+                    let terms = finders.found_in_signed(
+                        &self.title_keys[article as usize],
+                        &self.title_signatures[article as usize],
+                    );
+                    title_terms.push((article, terms));
+                    terms
+                }
             };
-            let context = self
-                .terms_in_passage(finders, paragraph)
-                .union(finders.found_in_signed(title_key, title_signature));
+            let paragraph_passage = paragraph_passage_of(body, hit.passage.local as usize);
+            let paragraph_terms = if paragraph_passage == hit.passage.local as usize {
+                hit.terms
+            } else {
+                let paragraph = ItemRef {
+                    article,
+                    local: paragraph_passage as u32,
+                };
+                self.terms_in_passage(finders, paragraph)
+            };
+            let context = paragraph_terms.union(title);
             let recency = self.articles[article as usize]
                 .meta()
                 .date
@@ -563,6 +576,8 @@ struct Ranking {
 
 struct RankedPassage {
     passage: ItemRef,
+    /// The question's terms the passage's own text holds.
+    terms: TermSet,
     /// Share of the question the passage covers.
     coverage: f32,
     score: f32,
