@@ -66,10 +66,10 @@ impl Engine {
         }
         let Ranking {
             standings,
+            weights,
             finders,
             passages: ranked_passages,
             figures: ranked_figures,
-            ..
         } = self.rank(&analysis, asked.as_ref().map(|(_, span)| span));
 
         // A hit that shares only everyday words with the question (see [`Lexicon::standing`])
@@ -88,10 +88,21 @@ impl Engine {
                 .enumerate()
                 .any(|(term, &specific)| specific && finders.found(term, text))
         };
-        let passage_confidence = ranked_passages
-            .first()
-            .filter(|p| shares_specific(self.passage_key(p.passage)))
-            .map_or(0.0, |p| p.coverage);
+        // The lead passage's confidence counts the article's title as context too, at half
+        // weight like its heading: "2023年：…主题是…" in a review of the “全民反诈在行动” months
+        // answers "2023年全民反诈在行动宣传月的主题是什么" though only the title names the month.
+        // (Ranking leaves titles out: they would lift every passage of an article alike.)
+        let passage_confidence = ranked_passages.first().map_or(0.0, |p| {
+            let title = &self.title_keys[p.passage.article as usize];
+            if shares_specific(self.passage_key(p.passage)) {
+                p.coverage
+                    .max(self.coverage_with_title(&finders, &weights, p))
+            } else if shares_specific(title) {
+                self.coverage_with_title(&finders, &weights, p)
+            } else {
+                0.0
+            }
+        });
         let figure_confidence = ranked_figures
             .first()
             .filter(|f| shares_specific(&self.figure(f.figure).sentence_key))
@@ -242,6 +253,20 @@ impl Engine {
             self.form_frequency(&stats, word) > 0
         });
         analysis
+    }
+
+    /// The coverage of ranked passage `p` with its heading and its article's title as context.
+    fn coverage_with_title(
+        &self,
+        finders: &TermFinders,
+        weights: &[f32],
+        p: &RankedPassage,
+    ) -> f32 {
+        let article = p.passage.article as usize;
+        let title =
+            finders.found_in_signed(&self.title_keys[article], &self.title_signatures[article]);
+        let around = self.terms_in_section(finders, p.passage).union(title);
+        coverage_in_context(weights, p.terms, around)
     }
 
     /// Weighs the question's words and ranks candidate passages and figures for them.
