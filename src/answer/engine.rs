@@ -50,10 +50,6 @@ pub struct Engine {
     pub(super) headline_articles: Vec<u32>,
     pub(super) lexicon: Lexicon,
     pub(super) index: SearchIndex,
-    /// [`QuestionStats::form_frequency`](crate::search::QuestionStats::form_frequency) of every
-    /// word of the maintainers' vocabulary, worked out at index time: questions are mostly made
-    /// of these words and their synonyms.
-    pub(super) vocabulary_frequencies: HashMap<String, u64>,
     /// What each figure measures ([`Lexicon::measure_key`]), per article and figure, worked
     /// out the first time a question needs it and kept for every later question: the word cut
     /// it takes is the costliest step of ranking a figure.
@@ -134,11 +130,6 @@ impl Engine {
             .collect();
         headline_articles
             .sort_by_key(|&i| (std::cmp::Reverse(articles[i as usize].meta().date), i));
-        let question_stats = index.question_stats();
-        let vocabulary_frequencies = lexicon
-            .vocabulary()
-            .map(|word| (word.to_string(), question_stats.form_frequency(word)))
-            .collect();
         let figure_measures = articles
             .iter()
             .map(|article| {
@@ -165,7 +156,6 @@ impl Engine {
             headline_articles,
             lexicon,
             index,
-            vocabulary_frequencies,
             headline_suggestions: OnceLock::new(),
             stats,
         })
@@ -205,6 +195,12 @@ impl Engine {
                 finders.found_in_signed(section, &body.section_signatures[id.local as usize])
             }
         }
+    }
+
+    /// The question's terms the title of article `article` holds.
+    pub(super) fn terms_in_title(&self, finders: &TermFinders, article: u32) -> TermSet {
+        let article = article as usize;
+        finders.found_in_signed(&self.title_keys[article], &self.title_signatures[article])
     }
 
     pub(super) fn figure(&self, id: ItemRef) -> &IndexedFigure {

@@ -250,7 +250,7 @@ impl Engine {
         let mut analysis = analyze(&normalize_question(question), &self.lexicon);
         let stats = self.index.question_stats();
         split_made_up_words(&mut analysis, &self.lexicon, |word| {
-            self.form_frequency(&stats, word) > 0
+            stats.form_frequency(word) > 0
         });
         analysis
     }
@@ -262,9 +262,7 @@ impl Engine {
         weights: &[f32],
         p: &RankedPassage,
     ) -> f32 {
-        let article = p.passage.article as usize;
-        let title =
-            finders.found_in_signed(&self.title_keys[article], &self.title_signatures[article]);
+        let title = self.terms_in_title(finders, p.passage.article);
         let around = self.terms_in_section(finders, p.passage).union(title);
         coverage_in_context(weights, p.terms, around)
     }
@@ -351,7 +349,7 @@ impl Engine {
             .map(|(term, standing)| {
                 let frequency = term
                     .forms()
-                    .map(|form| self.form_frequency(stats, form))
+                    .map(|form| stats.form_frequency(form))
                     .max()
                     .unwrap_or(0);
                 if frequency > 0 {
@@ -368,14 +366,6 @@ impl Engine {
             .collect()
     }
 
-    /// [`QuestionStats::form_frequency`], from the table made at index time when `form` is in it.
-    fn form_frequency(&self, stats: &QuestionStats<'_>, form: &str) -> u64 {
-        match self.vocabulary_frequencies.get(form) {
-            Some(&frequency) => frequency,
-            None => stats.form_frequency(form),
-        }
-    }
-
     fn rank_passages(
         &self,
         stats: &QuestionStats<'_>,
@@ -387,7 +377,7 @@ impl Engine {
         for (term, &weight) in terms.iter().zip(weights) {
             for (i, form) in term.forms().enumerate() {
                 // A synonym the articles never use cannot find anything; skip its clause.
-                if i > 0 && self.form_frequency(stats, form) == 0 {
+                if i > 0 && stats.form_frequency(form) == 0 {
                     continue;
                 }
                 let weight = if i == 0 { weight } else { weight * 0.8 };
@@ -463,10 +453,7 @@ impl Engine {
             let title = match title_terms.iter().find(|(a, _)| *a == article) {
                 Some(&(_, terms)) => terms,
                 None => {
-                    let terms = finders.found_in_signed(
-                        &self.title_keys[article as usize],
-                        &self.title_signatures[article as usize],
-                    );
+                    let terms = self.terms_in_title(finders, article);
                     title_terms.push((article, terms));
                     terms
                 }

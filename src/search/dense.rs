@@ -15,7 +15,7 @@ use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocSet, Score, TERMINATED, Term};
 
-use super::{Fields, SearchIndex};
+use super::SearchIndex;
 
 /// Up to this many passages a question is scored densely; above it, by tantivy's pruning
 /// query. Ten times the shipped knowledge, and well under the 10,000-article bench.
@@ -27,15 +27,12 @@ const B: Score = 0.75;
 
 /// BM25's length normalisation, `K1 · (1 − B + B · length / average length)`, for each of the
 /// 256 field-norm codes of the words and the bigrams field.
-pub struct Bm25Norms {
-    fields: Fields,
-    norms: [[Score; 256]; 2],
-}
+pub struct Bm25Norms([[Score; 256]; 2]);
 
 impl Bm25Norms {
     /// The tables for an index of `docs` passages holding `total_tokens` tokens in the words
     /// and the bigrams field.
-    pub fn new(fields: Fields, total_tokens: [u64; 2], docs: u64) -> Self {
+    pub fn new(total_tokens: [u64; 2], docs: u64) -> Self {
         let table = |tokens: u64| {
             let average = tokens as Score / docs.max(1) as Score;
             std::array::from_fn(|code| {
@@ -43,14 +40,7 @@ impl Bm25Norms {
                 K1 * (1.0 - B + B * length / average)
             })
         };
-        Self {
-            fields,
-            norms: [table(total_tokens[0]), table(total_tokens[1])],
-        }
-    }
-
-    fn slot(&self, term: &Term) -> usize {
-        usize::from(term.field() != self.fields.words)
+        Self([table(total_tokens[0]), table(total_tokens[1])])
     }
 }
 
@@ -75,7 +65,9 @@ pub fn best_hits(
             })
         })
         .collect();
-    let fields = [norms.fields.words, norms.fields.bigrams];
+    let fields = [index.fields.words, index.fields.bigrams];
+    // The words field's tables and readers come first, the bigrams field's second.
+    let slot = |term: &Term| usize::from(term.field() != fields[0]);
     let mut hits = Vec::new();
     for (segment_ord, segment) in searcher.segment_readers().iter().enumerate() {
         let inverted = [
@@ -92,11 +84,11 @@ pub fn best_hits(
             let Some(Some(info)) = segments.get(segment_ord) else {
                 continue;
             };
-            let slot = norms.slot(term);
+            let slot = slot(term);
             let mut postings =
                 inverted[slot].read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
             let weight = *weight;
-            let (norm, lengths) = (&norms.norms[slot], &lengths[slot]);
+            let (norm, lengths) = (&norms.0[slot], &lengths[slot]);
             let mut doc = postings.doc();
             while doc != TERMINATED {
                 let frequency = postings.term_freq() as Score;

@@ -341,14 +341,6 @@ impl Lexicon {
         Arc::clone(&self.jieba)
     }
 
-    /// The maintainers' words: the domain dictionary and every word of the synonym file.
-    pub fn vocabulary(&self) -> impl Iterator<Item = &str> {
-        self.domain
-            .iter()
-            .map(String::as_str)
-            .chain(self.synonyms.words())
-    }
-
     pub fn synonyms(&self) -> &Synonyms {
         &self.synonyms
     }

@@ -284,7 +284,7 @@ impl SearchIndex {
             searcher.total_num_tokens(fields.bigrams)?,
         ];
         let docs = searcher.num_docs();
-        let bm25_norms = dense::Bm25Norms::new(fields, total_tokens, docs);
+        let bm25_norms = dense::Bm25Norms::new(total_tokens, docs);
         Ok(SearchIndex {
             fields,
             searcher,
@@ -313,7 +313,6 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    /// A fresh statistics memo for one question (see [`QuestionStats`]).
     /// Reads what the term dictionary says of `term`, looking it up only the first time.
     fn with_term<R>(&self, term: &Term, read: impl FnOnce(&TermEntry) -> R) -> R {
         if let Ok(known) = self.terms.read()
@@ -347,6 +346,7 @@ impl SearchIndex {
         result
     }
 
+    /// The term statistics a question is weighed and searched with (see [`QuestionStats`]).
     pub fn question_stats(&self) -> QuestionStats<'_> {
         QuestionStats { index: self }
     }
@@ -361,7 +361,8 @@ impl SearchIndex {
         limit: usize,
     ) -> Result<Vec<(u64, f32)>, IndexError> {
         // Only terms some passage holds get a clause: the others cannot change any score, yet
-        // cost query time, and with every clause a plain term tantivy can prune with block-WAND.
+        // cost query time (and with every clause a plain term, a big index is pruned with
+        // block-WAND).
         let mut clauses: Vec<(Term, Score)> = Vec::new();
         for term in terms {
             if stats.word_frequency(&term.text) > 0 {
@@ -394,9 +395,7 @@ impl SearchIndex {
             })
             .collect())
     }
-}
 
-impl SearchIndex {
     /// The best `limit` hits for `clauses` by tantivy's own query, pruned with block-WAND: the
     /// way for an index too big to score densely (see [`dense::DENSE_SCORING_LIMIT`]).
     fn pruned_hits(
