@@ -2,7 +2,7 @@
 //! index, then read by every question. This file builds it and serves what it holds (articles,
 //! paragraphs, headline figures, suggestions); answering is [`super::rank`]'s.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 

@@ -224,7 +224,7 @@ pub fn json(answer: &Answer) -> String {
         missing_period: answer.missing_period.as_deref(),
         series: &answer.series,
     };
-    serde_json::to_string(&object).unwrap_or_else(|_| String::from("{}"))
+    sonic_rs::to_string(&object).unwrap_or_else(|_| String::from("{}"))
 }
 
 #[cfg(test)]

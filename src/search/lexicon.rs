@@ -9,7 +9,7 @@
 //! `#` starts a comment in both. Terms quoted in the articles (“断流”, ‘断卡’) are added to the
 //! dictionary automatically, so a new campaign name is searchable without editing anything.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
 

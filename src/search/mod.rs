@@ -9,7 +9,7 @@ pub mod query;
 pub mod terms;
 pub mod tokenizer;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::Path;
 use std::sync::RwLock;
 
