@@ -2,6 +2,8 @@
 //! or label holds (terms found only around it count half), and how precisely a figure's label
 //! states what was asked.
 
+use smallvec::SmallVec;
+
 use crate::search::terms::{TermFinders, TermSet, TextSignature};
 
 /// The IDF-weighted share of the question's terms in `found` (see [`TermFinders::found_in`]).
@@ -58,8 +60,11 @@ pub(super) fn label_fit(
         on_heap.resize(label.len(), false);
         &mut on_heap
     };
-    let occurrences: Vec<(usize, std::ops::Range<usize>)> =
-        finders.occurrences(label, signature).collect();
+    // Labels are short and hold few of the question's words: on the stack as a rule.
+    let mut occurrences: SmallVec<[(usize, std::ops::Range<usize>); 16]> = SmallVec::new();
+    finders.for_each_occurrence(label, signature, |term, range| {
+        occurrences.push((term, range));
+    });
     let change_from = occurrences
         .iter()
         .filter(|(term, _)| changes.contains(*term))
@@ -81,7 +86,7 @@ pub(super) fn label_fit(
         })
         .map(|(_, range)| range.start)
         .min();
-    for (term, range) in occurrences {
+    for (term, range) in occurrences.iter().cloned() {
         found.insert(term);
         covered[range].fill(true);
     }

@@ -31,6 +31,8 @@ impl QueryTerm {
 pub struct TermFinders {
     /// Term number `t`'s forms are `forms[t].clone()` in the lists below.
     forms: Vec<std::ops::Range<usize>>,
+    /// The term each form is a form of.
+    form_terms: Vec<usize>,
     signatures: Vec<TextSignature>,
     finders: Vec<FormFinder>,
 }
@@ -46,12 +48,14 @@ impl TermFinders {
     pub fn new(terms: &[QueryTerm]) -> Self {
         let mut finders = Self {
             forms: Vec::with_capacity(terms.len()),
+            form_terms: Vec::new(),
             signatures: Vec::new(),
             finders: Vec::new(),
         };
-        for term in terms {
+        for (number, term) in terms.iter().enumerate() {
             let start = finders.finders.len();
             for form in term.forms() {
+                finders.form_terms.push(number);
                 finders.signatures.push(TextSignature::of(form));
                 finders.finders.push(FormFinder {
                     finder: memchr::memmem::Finder::new(form).into_owned(),
@@ -90,45 +94,46 @@ impl TermFinders {
     /// the forms the signature allows are searched for.
     pub fn found_in_signed(&self, text: &str, signature: &TextSignature) -> TermSet {
         let mut found = TermSet::default();
-        for (term, forms) in self.forms.iter().enumerate().take(TermSet::CAPACITY) {
-            let holds = forms.clone().any(|form| {
-                signature.may_hold(&self.signatures[form])
-                    && self.finders[form].finder.find(text.as_bytes()).is_some()
-            });
-            if holds {
+        // One flat pass over the forms: the signature test first (a few instructions), the
+        // substring search only where it passes and the term is not found yet.
+        for (form, (form_signature, &term)) in
+            self.signatures.iter().zip(&self.form_terms).enumerate()
+        {
+            if signature.may_hold(form_signature)
+                && !found.contains(term)
+                && self.finders[form].finder.find(text.as_bytes()).is_some()
+            {
                 found.insert(term);
             }
         }
         found
     }
 
-    /// Every occurrence in `text` of every form, overlapping ones included: the term it is a
-    /// form of, and the byte range it covers.
+    /// Calls `visit` with every occurrence in `text` of every form, overlapping ones included:
+    /// the term it is a form of, and the byte range it covers, term by term.
     /// `signature` is the text's, from index time.
-    pub fn occurrences<'t>(
-        &'t self,
-        text: &'t str,
-        signature: &'t TextSignature,
-    ) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + 't {
+    pub fn for_each_occurrence(
+        &self,
+        text: &str,
+        signature: &TextSignature,
+        mut visit: impl FnMut(usize, std::ops::Range<usize>),
+    ) {
         let bytes = text.as_bytes();
-        self.forms
-            .iter()
-            .enumerate()
-            .flat_map(|(term, forms)| forms.clone().map(move |form| (term, form)))
-            .filter(|&(_, form)| {
-                signature.may_hold(&self.signatures[form])
-                    && !self.finders[form].finder.needle().is_empty()
-            })
-            .flat_map(move |(term, form)| {
-                let form = &self.finders[form];
-                let length = form.finder.needle().len();
-                let mut from = 0;
-                std::iter::from_fn(move || {
-                    let start = from + form.finder.find(&bytes[from..])?;
-                    from = start + form.first_char_len;
-                    Some((term, start..start + length))
-                })
-            })
+        for (form, (form_signature, &term)) in
+            self.signatures.iter().zip(&self.form_terms).enumerate()
+        {
+            let form = &self.finders[form];
+            let length = form.finder.needle().len();
+            if length == 0 || !signature.may_hold(form_signature) {
+                continue;
+            }
+            let mut from = 0;
+            while let Some(at) = form.finder.find(&bytes[from..]) {
+                let start = from + at;
+                visit(term, start..start + length);
+                from = start + form.first_char_len;
+            }
+        }
     }
 }
 
@@ -232,9 +237,10 @@ mod tests {
         assert!(found.contains(0) && found.contains(1));
         assert_eq!(finders.found_in("今天天气不错"), TermSet::default());
         let text = "电话电话";
-        let occurrences: Vec<(usize, std::ops::Range<usize>)> = finders
-            .occurrences(text, &TextSignature::of(text))
-            .collect();
+        let mut occurrences = Vec::new();
+        finders.for_each_occurrence(text, &TextSignature::of(text), |term, range| {
+            occurrences.push((term, range));
+        });
         assert_eq!(occurrences, [(1, 0..6), (1, 6..12)]);
     }
 
