@@ -36,6 +36,8 @@ pub(super) struct RankedFigure {
 
 /// How many figures of the headline order are looked at for headlines and suggestions.
 const HEADLINES_KEPT: usize = 500;
+/// Suggested questions tried (each answered once to check it) per list of suggestions.
+const SUGGESTION_TRIALS: usize = 12;
 
 /// The answer engine. See the module docs.
 pub struct Engine {
@@ -337,24 +339,43 @@ impl Engine {
             .collect()
     }
 
-    /// Questions built from figure labels ("拦截涉诈电话有多少？"), one per label.
+    /// Questions built from figure labels ("拦截涉诈电话有多少？"), one per label, each one the
+    /// engine itself answers with a figure of that label's measure: a suggestion that gets "I
+    /// don't know", or another figure, only disappoints. Labels that do not read as the name of
+    /// a measure ("或者涉及对象的", "数字分别比上年增加") are passed over (see
+    /// [`crate::figures::reads_as_measure`]). At most [`SUGGESTION_TRIALS`] candidates are
+    /// tried, so an unanswered question stays cheap.
     pub(super) fn figure_questions(
         &self,
         figures: impl Iterator<Item = ItemRef>,
         count: usize,
     ) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        // The measures suggested so far: one question each ("起诉电信网络诈骗犯罪" and
+        // "起诉电信网络诈骗犯罪数量" are one).
+        let mut measures: Vec<&str> = Vec::new();
+        let mut trials = 0;
         for id in figures {
             let figure = &self.figure(id).figure;
-            let label = &figure.label;
-            if label.chars().count() < 3 || figure.unit.contains('%') {
+            if !crate::figures::reads_as_measure(&figure.label) || figure.unit.contains('%') {
                 continue;
             }
-            let question = format!("{label}有多少？");
-            if !out.contains(&question) {
-                out.push(question);
+            let measure = self.measure_of_figure(id);
+            let asked_already = |other: &&str| {
+                crate::figures::same_measure(measure, other)
+                    || measure.starts_with(other)
+                    || other.starts_with(measure)
+            };
+            if measures.iter().any(asked_already) {
+                continue;
             }
-            if out.len() == count {
+            let question = format!("{}有多少？", figure.label);
+            trials += 1;
+            if self.answers_with_measure(&question, measure) {
+                out.push(question);
+                measures.push(measure);
+            }
+            if out.len() == count || trials == SUGGESTION_TRIALS {
                 break;
             }
         }

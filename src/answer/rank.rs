@@ -170,6 +170,21 @@ impl Engine {
         answer
     }
 
+    /// Whether `question` is answered with a figure of `measure` (a suggestion worth making; see
+    /// [`Engine::figure_questions`]). Reads and ranks as [`Engine::answer`] does, without building
+    /// the answer.
+    pub(super) fn answers_with_measure(&self, question: &str, measure: &str) -> bool {
+        let analysis = self.read_question(question);
+        if analysis.terms.is_empty() {
+            return false;
+        }
+        let ranking = self.rank(&analysis, analysis.asked.as_ref().map(|(_, span)| span));
+        ranking.figures.first().is_some_and(|lead| {
+            lead.confidence >= FIGURE_CONFIDENCE
+                && crate::figures::same_measure(self.measure_of(lead), measure)
+        })
+    }
+
     /// Asked when something happened, the answer leads with the date the best passage names
     /// ("2022年12月1日", the sentence quoted), when it names one.
     fn lead_with_date(&self, answer: &mut Answer) {

@@ -357,13 +357,62 @@ pub(super) fn label_sentence(sentence: &str, quantities: &[Quantity]) -> Vec<Str
         let label = if label.is_empty() {
             fallback_label(sentence, quantity)
         } else {
-            label
+            resolve_back_reference(label, &sentence[..quantity.start])
         };
         labels.push(label);
         took_object.push(object);
         index += 1;
     }
     labels
+}
+
+/// Words in a label that point back to the fraud the sentence named before ("对电信网络诈骗犯罪从严
+///打击，全年共侦破相关案件25.8万起").
+const BACK_REFERENCES: &[&str] = &["相关", "此类", "这类", "该类", "上述"];
+/// Words that end the name of a fraud when read backwards from its 诈骗: verbs and
+/// prepositions before it ("对", "打击治理").
+const BEFORE_A_FRAUD: &[&str] = &[
+    "对", "把", "将", "向", "从", "在", "和", "与", "及", "的", "了", "是", "为", "等", "打击",
+    "治理", "整治", "防范", "严打", "遏制",
+];
+
+/// `label` with its back reference ("侦破相关案件") replaced by the last fraud named in `before`,
+/// the sentence before the figure ("侦破电信网络诈骗案件"): the label then names the measure in
+/// the words other reports of it use. Unchanged when it names a fraud itself or `before` names
+/// none.
+fn resolve_back_reference(label: String, before: &str) -> String {
+    let Some((at, reference)) = BACK_REFERENCES
+        .iter()
+        .find_map(|word| label.find(word).map(|at| (at, *word)))
+    else {
+        return label;
+    };
+    if label.contains("诈骗") {
+        return label;
+    }
+    let Some(fraud_end) = before.rfind("诈骗") else {
+        return label;
+    };
+    // The fraud's own name: at most six characters before 诈骗, back to a verb or preposition.
+    let mut start = fraud_end;
+    for (steps, (i, c)) in before[..fraud_end].char_indices().rev().enumerate() {
+        let ends_name = steps == 6
+            || !is_han(c)
+            || BEFORE_A_FRAUD
+                .iter()
+                .chain(VERBS)
+                .any(|word| before[..i + c.len_utf8()].ends_with(word));
+        if ends_name {
+            break;
+        }
+        start = i;
+    }
+    let fraud = &before[start..fraud_end + "诈骗".len()];
+    format!("{}{fraud}{}", &label[..at], &label[at + reference.len()..])
+}
+
+fn is_han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
 }
 
 /// Start of the clause that holds byte `at`.
@@ -529,6 +578,35 @@ pub fn same_measure(a: &str, b: &str) -> bool {
     !a.is_empty() && !b.is_empty() && (a.ends_with(b) || b.ends_with(a))
 }
 
+/// Whether a label reads as the name of a measure, fit to be offered back as a question
+/// ("拦截涉诈电话" → "拦截涉诈电话有多少？"). Labels cut from a list or a comparison often do not:
+/// they start with a connective or a preposition ("或者涉及对象的", "由2018年的"), end in a
+/// particle or a negation ("…最多不"), hold a number, or are too short or long to say what they
+/// count.
+pub fn reads_as_measure(label: &str) -> bool {
+    const LEADING: &[&str] = &[
+        "或者", "或", "并且", "并", "且", "以及", "及", "和", "与", "同时", "由", "对", "从", "在",
+        "为", "其中", "分别", "数字", "比", "较", "向", "被", "把", "将", "已", "还", "也", "又",
+        "均", "都", "其", "该", "此", "这", "那", "同比", "环比", "占",
+    ];
+    const TRAILING: &[char] = &[
+        '的', '对', '了', '和', '与', '及', '等', '或', '为', '是', '在', '中', '不', '以', '到',
+        '于', '被', '把', '将', '从', '向', '比', '能', '会', '可', '要', '得',
+    ];
+    // A change ("同比上升") is asked as how much it rose, not as how many there are.
+    const CHANGES: &[&str] = &[
+        "同比", "环比", "上升", "下降", "增长", "增加", "减少", "增幅", "降幅",
+    ];
+    let length = char_count(label);
+    (4..=16).contains(&length)
+        && !label
+            .chars()
+            .any(|c| c.is_ascii_alphanumeric() || c.is_ascii_punctuation())
+        && !LEADING.iter().any(|word| label.starts_with(word))
+        && !label.ends_with(TRAILING)
+        && !CHANGES.iter().any(|word| label.contains(word))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::quantity::scan;
@@ -536,6 +614,45 @@ mod tests {
 
     fn labels(sentence: &str) -> Vec<String> {
         label_sentence(sentence, &scan(sentence, &[]))
+    }
+
+    #[test]
+    fn a_back_reference_names_the_fraud_the_sentence_named_before() {
+        assert_eq!(
+            labels("对电信网络诈骗犯罪从严打击，全年共侦破相关案件25.8万起，犯罪势头已受到遏制。"),
+            ["侦破电信网络诈骗案件"]
+        );
+        assert_eq!(
+            labels("严厉打击养老诈骗，共破获此类案件1.7万起。"),
+            ["破获养老诈骗案件"]
+        );
+        // Nothing to point back to, or the label names its fraud itself: unchanged.
+        assert_eq!(labels("共侦破相关案件3.2万起。"), ["侦破相关案件"]);
+    }
+
+    #[test]
+    fn only_labels_that_name_a_measure_are_offered_as_questions() {
+        for good in [
+            "拦截涉诈电话",
+            "破获电信网络诈骗案件",
+            "会同相关部门拦截诈骗电话",
+            "提起公诉",
+        ] {
+            assert!(reads_as_measure(good), "{good}");
+        }
+        for bad in [
+            "或者涉及对象的",
+            "由2018年的",
+            "数字分别比上年增加",
+            "每名用户以本人实名办理的手机卡最多不",
+            "最高检指导对",
+            "数量",
+            "增加到2022年",
+            "原则上不能",
+            "帮信罪同比上升",
+        ] {
+            assert!(!reads_as_measure(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod period;
 mod quantity;
 
 pub use date::date_figure;
-pub use label::same_measure;
+pub use label::{reads_as_measure, same_measure};
 pub use period::{
     PeriodFit, PeriodSpan, YearSet, asked_period, campaign_year, period_span, without_periods,
 };
