@@ -111,10 +111,42 @@ impl Engine {
     /// When the best figure's measure is also reported for other periods with (nearly) the same
     /// score, the newest period leads: a question without a period wants the latest figure — the
     /// one whose period ends latest, the newer article first when two end together.
+    ///
+    /// Of measures that fit the question all but equally, the one reported for the most periods
+    /// leads: it is what the words usually mean ("破获电信网络诈骗案件", reported every year),
+    /// where a measure reported once is a narrower one that fits the words as well only by chance
+    /// ("破获涉养老诈骗案件" for "电诈案子侦破了几起").
     pub(super) fn newest_first(&self, ranked: &mut [RankedFigure]) {
         let Some(top) = ranked.first() else { return };
-        let top_label = self.measure_of(top).to_owned();
         let top_score = top.score;
+        // Periods a measure is reported for among the close candidates (two outlets restating
+        // one count make one period).
+        let reports = |measure: &str| {
+            let mut spans = Vec::new();
+            for f in ranked.iter() {
+                if f.score >= top_score - 0.1 && same_measure(self.measure_of(f), measure) {
+                    let span = self.figure(f.figure).span;
+                    if !spans.contains(&span) {
+                        spans.push(span);
+                    }
+                }
+            }
+            spans.len()
+        };
+        let top_label = ranked
+            .iter()
+            .take_while(|f| f.score >= top_score - MEASURE_TIE)
+            .map(|f| self.measure_of(f))
+            .fold((self.measure_of(top), 0), |best, measure| {
+                let count = reports(measure);
+                if count > best.1 {
+                    (measure, count)
+                } else {
+                    best
+                }
+            })
+            .0
+            .to_owned();
         let year = |id: ItemRef| {
             let date = self.articles[id.article as usize].meta().date;
             let month_of = |d: NaiveDate| d.year_ce().1 * 12 + d.month0();
@@ -134,6 +166,9 @@ impl Engine {
         }
     }
 }
+
+/// Scores this close are a tie between measures (see [`Engine::newest_first`]).
+const MEASURE_TIE: f32 = 0.02;
 
 /// The same count restated for another period (two outlets reporting one press conference,
 /// as "2021年" and as "一年来") is shown once: the lead keeps its own period; among the others

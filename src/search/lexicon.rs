@@ -387,7 +387,6 @@ impl Lexicon {
         }
     }
 
-    /// Cuts normalised text into words, in order (precise mode: no overlapping sub-words).
     /// What a figure label measures, in words that do not depend on how an outlet phrased it:
     /// every word that has synonyms becomes the first of them in sort order, so "拦截诈骗电话"
     /// and "拦截涉诈电话" (诈骗 ~ 涉诈) name the same measure.
@@ -412,6 +411,7 @@ impl Lexicon {
         self.jieba.has_word(word)
     }
 
+    /// Cuts normalised text into words, in order (precise mode: no overlapping sub-words).
     pub fn words<'a>(&self, text: &'a str) -> Vec<&'a str> {
         self.jieba
             .cut(text, true)
