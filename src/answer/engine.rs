@@ -56,6 +56,10 @@ pub struct Engine {
     /// out the first time a question needs it and kept for every later question: the word cut
     /// it takes is the costliest step of ranking a figure.
     pub(super) figure_measures: Vec<Box<[OnceLock<String>]>>,
+    /// Whether each figure's label, asked back as a question, is answered with a figure of its
+    /// measure (see [`Engine::figure_questions`]), worked out once per figure: an unanswered
+    /// question would otherwise rank a dozen suggestions each time.
+    pub(super) figure_suggestible: Vec<Box<[OnceLock<bool>]>>,
     /// Each article's title in key form (see [`crate::corpus::search_key`]), by position.
     pub(super) title_keys: Vec<String>,
     /// Their signatures (see [`crate::search::terms::TextSignature`]).
@@ -132,14 +136,8 @@ impl Engine {
             .collect();
         headline_articles
             .sort_by_key(|&i| (std::cmp::Reverse(articles[i as usize].meta().date), i));
-        let figure_measures = articles
-            .iter()
-            .map(|article| {
-                (0..article.meta().figures)
-                    .map(|_| OnceLock::new())
-                    .collect()
-            })
-            .collect();
+        let figure_measures = per_figure(&articles);
+        let figure_suggestible = per_figure(&articles);
         let title_keys: Vec<String> = articles
             .iter()
             .map(|article| crate::corpus::search_key(&article.meta().title))
@@ -150,6 +148,7 @@ impl Engine {
             .collect();
         Ok(Engine {
             figure_measures,
+            figure_suggestible,
             title_keys,
             title_signatures,
             articles,
@@ -344,7 +343,7 @@ impl Engine {
     /// don't know", or another figure, only disappoints. Labels that do not read as the name of
     /// a measure ("或者涉及对象的", "数字分别比上年增加") are passed over (see
     /// [`crate::figures::reads_as_measure`]). At most [`SUGGESTION_TRIALS`] candidates are
-    /// tried, so an unanswered question stays cheap.
+    /// tried, each worked out once per figure, so an unanswered question stays cheap.
     pub(super) fn figure_questions(
         &self,
         figures: impl Iterator<Item = ItemRef>,
@@ -370,8 +369,11 @@ impl Engine {
                 continue;
             }
             let question = format!("{}有多少？", figure.label);
+            let cell = &self.figure_suggestible[id.article as usize][id.local as usize];
+            // Counted whether worked out now or before, so the suggestions do not depend on
+            // which questions came first.
             trials += 1;
-            if self.answers_with_measure(&question, measure) {
+            if *cell.get_or_init(|| self.answers_with_measure(&question, measure)) {
                 out.push(question);
                 measures.push(measure);
             }
@@ -381,6 +383,18 @@ impl Engine {
         }
         out
     }
+}
+
+/// An empty cell for every figure of every article, to remember something per figure.
+fn per_figure<T>(articles: &[Arc<Article>]) -> Vec<Box<[OnceLock<T>]>> {
+    articles
+        .iter()
+        .map(|article| {
+            (0..article.meta().figures)
+                .map(|_| OnceLock::new())
+                .collect()
+        })
+        .collect()
 }
 
 /// The passages of an article as indexed: their keys in slot `slot`, their text as searched.
