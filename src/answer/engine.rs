@@ -60,6 +60,9 @@ pub struct Engine {
     /// measure (see [`Engine::figure_questions`]), worked out once per figure: an unanswered
     /// question would otherwise rank a dozen suggestions each time.
     pub(super) figure_suggestible: Vec<Box<[OnceLock<bool>]>>,
+    /// The articles' words by sound, for misspelt question words; made the first time a
+    /// question has a word the articles never use.
+    pub(super) homophones: OnceLock<crate::search::typos::Homophones>,
     /// Each article's title in key form (see [`crate::corpus::search_key`]), by position.
     pub(super) title_keys: Vec<String>,
     /// Their signatures (see [`crate::search::terms::TextSignature`]).
@@ -149,6 +152,7 @@ impl Engine {
         Ok(Engine {
             figure_measures,
             figure_suggestible,
+            homophones: OnceLock::new(),
             title_keys,
             title_signatures,
             articles,

@@ -267,6 +267,25 @@ impl Engine {
         split_made_up_words(&mut analysis, &self.lexicon, |word| {
             stats.form_frequency(word) > 0
         });
+        // A word neither the articles nor the dictionary know may be a slip of the same sound
+        // as one the articles use (炸骗 for 诈骗): it finds that word and its synonyms too.
+        for term in &mut analysis.terms {
+            let misspelt = term.alternatives.is_empty()
+                && !self.lexicon.is_dictionary_word(&term.text)
+                && stats.form_frequency(&term.text) == 0;
+            if !misspelt {
+                continue;
+            }
+            let homophones = self.homophones.get_or_init(|| {
+                crate::search::typos::Homophones::new(self.index.words_with_passages())
+            });
+            if let Some(word) = homophones.correction(&term.text) {
+                term.alternatives.push(word.to_owned());
+                let synonyms = self.lexicon.synonyms().of(word);
+                term.alternatives
+                    .extend(synonyms.into_iter().map(str::to_owned));
+            }
+        }
         analysis
     }
 

@@ -8,6 +8,7 @@ pub mod lexicon;
 pub mod query;
 pub mod terms;
 pub mod tokenizer;
+pub mod typos;
 
 use foldhash::HashMap;
 use std::path::Path;
@@ -314,6 +315,27 @@ impl SearchIndex {
     }
 
     /// Reads what the term dictionary says of `term`, looking it up only the first time.
+    /// Every word of the words field with the number of passages that use it (for
+    /// [`typos::Homophones`]). Reads the whole term dictionary: call it once per served index.
+    pub fn words_with_passages(&self) -> Vec<(String, u64)> {
+        let mut counts: HashMap<String, u64> = HashMap::default();
+        for segment in self.searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(self.fields.words) else {
+                continue;
+            };
+            let Ok(mut terms) = inverted.terms().stream() else {
+                continue;
+            };
+            while terms.advance() {
+                if let Ok(word) = std::str::from_utf8(terms.key()) {
+                    *counts.entry(word.to_owned()).or_default() +=
+                        u64::from(terms.value().doc_freq);
+                }
+            }
+        }
+        counts.into_iter().collect()
+    }
+
     fn with_term<R>(&self, term: &Term, read: impl FnOnce(&TermEntry) -> R) -> R {
         if let Ok(known) = self.terms.read()
             && let Some(entry) = known.get(term)
