@@ -57,7 +57,7 @@ const EXISTENCE: &[&str] = &["共有", "有"];
 /// "并提到…" or "指出" says who said it, and what was counted follows.
 static CLAUSE_OPENING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        "^(?:(?:截至|截止)?[0-9]{4}年(?:[0-9]{1,2}月)?(?:[0-9]{1,2}日)?(?:以来|底|末)?|近一年来|一年来|过去一年|去年以来|去年至今|今年以来|近年来|近几年来|去年|今年|前年|全年|同期|此外|另外|同时|其中|目前|截至目前|至今|至[0-9]{1,2}月(?:底|末)?|据介绍|据了解|据统计|根据最新统计|据悉|(?:并|还)?(?:提到|指出|表示|透露|披露)|并称|据称)",
+        "^(?:(?:截至|截止)?[0-9]{4}年(?:[0-9]{1,2}月)?(?:[0-9]{1,2}日)?(?:以来|底|末)?|[一二三四五六七八九十两]年(?:来|的|间)|近一年来|一年来|过去一年|去年以来|去年至今|今年以来|近年来|近几年来|去年|今年|前年|全年|同期|此外|另外|同时|其中|目前|截至目前|至今|至[0-9]{1,2}月(?:底|末)?|据介绍|据了解|据统计|根据最新统计|据悉|(?:并|还)?(?:提到|指出|表示|透露|披露)|并称|据称)",
     )
     .expect("clause opening pattern is valid")
 });
@@ -167,7 +167,9 @@ impl Verbs {
 fn clean(text: &str) -> String {
     let mut text: String = text.chars().filter(|&c| !is_quote(c)).collect();
     loop {
-        let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || is_clause_break(c));
+        // A list of periods ("2019年、2020年、2021年三年的…") goes one period at a time.
+        let trimmed =
+            text.trim_start_matches(|c: char| c.is_whitespace() || is_clause_break(c) || c == '、');
         let opening = CLAUSE_OPENING.find(trimmed).map_or(0, |m| m.end());
         let rest = trimmed[opening..].to_owned();
         if rest.len() == text.len() {
@@ -614,6 +616,14 @@ mod tests {
 
     fn labels(sentence: &str) -> Vec<String> {
         label_sentence(sentence, &scan(sentence, &[]))
+    }
+
+    #[test]
+    fn periods_listed_before_respectively_are_not_part_of_the_label() {
+        assert_eq!(
+            labels("2019年、2020年、2021年三年的起诉人数分别为3.9万人、5万人、4万人。"),
+            ["起诉人数", "起诉人数", "起诉人数"]
+        );
     }
 
     #[test]

@@ -212,6 +212,8 @@ fn extract_from_view(
             continue;
         }
         let labels = label::label_sentence(sentence, &quantities);
+        let listed = listed_periods(sentence, offset, &periods, &quantities);
+        let first_of_sentence = figures.len();
         for (quantity, label) in quantities.into_iter().zip(labels) {
             let at = offset + quantity.start;
             while let Some(marker) = next_marker.next_if(|marker| marker.start < at) {
@@ -229,8 +231,61 @@ fn extract_from_view(
                 sentence: view.original(offset, offset + sentence.len()).to_owned(),
             });
         }
+        for (figure, period) in figures[first_of_sentence..].iter_mut().zip(listed) {
+            if let Some(period) = period {
+                figure.period = Some(period.to_owned());
+            }
+        }
     }
     figures
+}
+
+/// Periods listed before "分别" and handed to the figures after it one by one: "2019年、2020年、
+/// 2021年三年的起诉人数分别为3.9万人、5万人、4万人" gives 3.9万人 to 2019年, not to the last
+/// year named. One entry per quantity of the sentence (`None`: the period in force applies),
+/// or none when the sentence lists no periods that way or the counts differ.
+fn listed_periods<'p>(
+    sentence: &str,
+    offset: usize,
+    periods: &'p [period::PeriodMarker],
+    quantities: &[quantity::Quantity],
+) -> Vec<Option<&'p str>> {
+    let Some(respectively) = sentence.find("分别") else {
+        return Vec::new();
+    };
+    // The run of periods that ends last before 分别, joined by list words only.
+    let in_sentence: Vec<&period::PeriodMarker> = periods
+        .iter()
+        .filter(|m| m.start >= offset && m.end <= offset + respectively)
+        .collect();
+    let mut run: Vec<&period::PeriodMarker> = Vec::new();
+    for marker in in_sentence {
+        let joined = run.last().is_some_and(|last| {
+            let between = &sentence[last.end - offset..marker.start - offset];
+            !between.is_empty()
+                && between
+                    .chars()
+                    .all(|c| matches!(c, '、' | '，' | ',' | '和' | '及' | '与' | ' '))
+        });
+        if !joined {
+            run.clear();
+        }
+        run.push(marker);
+    }
+    let after: Vec<usize> = quantities
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.start > respectively)
+        .map(|(i, _)| i)
+        .collect();
+    if run.len() < 2 || after.len() < run.len() {
+        return Vec::new();
+    }
+    let mut listed = vec![None; quantities.len()];
+    for (&index, marker) in after.iter().zip(&run) {
+        listed[index] = Some(marker.period.as_str());
+    }
+    listed
 }
 
 /// A paragraph in simplified script, with the way back to the text as written. Traditional
@@ -458,6 +513,28 @@ mod tests {
         assert_eq!(figures[0].period.as_deref(), Some("2025年"));
         assert!(figures[0].sentence.starts_with("2025年，大陸公安機關攔截"));
         assert_eq!(figures[4].qualifier.as_deref(), Some("余"));
+    }
+
+    #[test]
+    fn periods_listed_before_respectively_go_to_the_figures_one_by_one() {
+        let figures = extract_figures(
+            "2021年全国检察机关起诉电信网络诈骗犯罪4万人；2019年、2020年、2021年三年的起诉人数\
+             分别为3.9万人、5万人、4万人。",
+            NaiveDate::from_ymd_opt(2022, 4, 14),
+        );
+        let periods: Vec<(&str, Option<&str>)> = figures
+            .iter()
+            .map(|f| (f.value.as_str(), f.period.as_deref()))
+            .collect();
+        assert_eq!(
+            periods,
+            [
+                ("4万人", Some("2021年")),
+                ("3.9万人", Some("2019年")),
+                ("5万人", Some("2020年")),
+                ("4万人", Some("2021年")),
+            ]
+        );
     }
 
     #[test]

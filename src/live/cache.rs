@@ -21,7 +21,7 @@ use crate::search::lexicon::LexiconFiles;
 /// passages and figures. 9: the year of a campaign figure. 10: reporting
 /// verbs ("并提到", "指出") dropped from labels. 11: "至10月" dropped from labels. 12: section
 /// heading signatures. 13: spans from one year to another ("2021年到2025年").
-pub const FORMAT: u32 = 14;
+pub const FORMAT: u32 = 15;
 
 /// The hex SHA-256 of a file's bytes.
 pub fn content_hash(bytes: &[u8]) -> String {
