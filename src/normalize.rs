@@ -115,6 +115,11 @@ fn drop_stray_letters(text: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// CJK unified ideographs (the characters Chinese words are made of).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}')
+}
+
 /// Traditional → simplified Chinese. Text that is already simplified is returned as is.
 pub fn to_simplified(text: &str) -> String {
     if text.is_ascii() {

@@ -12,11 +12,11 @@ use super::{
     FigureHit,
 };
 use crate::corpus::ArticleBody;
-use crate::figures::{PeriodFit, PeriodSpan, YearSet, date_figure};
+use crate::figures::{PeriodFit, PeriodSpan, YearSet, date_figure, is_change_word};
 use crate::normalize::normalize_question;
 use crate::search::lexicon::WordStanding;
 use crate::search::query::{
-    ADVICE_CUES, ADVICE_MARKERS, Direction, QuestionAnalysis, UnitClass, analyze, is_change_word,
+    ADVICE_CUES, ADVICE_MARKERS, Direction, QuestionAnalysis, UnitClass, analyze, is_made_up,
     split_made_up_words,
 };
 use crate::search::terms::{QueryTerm, TermFinders, TermSet};
@@ -270,10 +270,7 @@ impl Engine {
         // A word neither the articles nor the dictionary know may be a slip of the same sound
         // as one the articles use (炸骗 for 诈骗): it finds that word and its synonyms too.
         for term in &mut analysis.terms {
-            let misspelt = term.alternatives.is_empty()
-                && !self.lexicon.is_dictionary_word(&term.text)
-                && stats.form_frequency(&term.text) == 0;
-            if !misspelt {
+            if !is_made_up(term, &self.lexicon, |word| stats.form_frequency(word) > 0) {
                 continue;
             }
             let homophones = self.homophones.get_or_init(|| {

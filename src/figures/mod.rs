@@ -13,7 +13,7 @@ mod period;
 mod quantity;
 
 pub use date::date_figure;
-pub use label::{reads_as_measure, same_measure};
+pub use label::{is_change_word, reads_as_measure, same_measure};
 pub use period::{
     PeriodFit, PeriodSpan, YearSet, asked_period, campaign_year, period_span, without_periods,
 };
@@ -243,7 +243,7 @@ fn extract_from_view(
 /// Periods listed before "分别" and handed to the figures after it one by one: "2019年、2020年、
 /// 2021年三年的起诉人数分别为3.9万人、5万人、4万人" gives 3.9万人 to 2019年, not to the last
 /// year named. One entry per quantity of the sentence (`None`: the period in force applies),
-/// or none when the sentence lists no periods that way or the counts differ.
+/// or none when the sentence lists no periods that way or fewer figures follow than periods.
 fn listed_periods<'p>(
     sentence: &str,
     offset: usize,

@@ -314,7 +314,6 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    /// Reads what the term dictionary says of `term`, looking it up only the first time.
     /// Every word of the words field with the number of passages that use it (for
     /// [`typos::Homophones`]). Reads the whole term dictionary: call it once per served index.
     pub fn words_with_passages(&self) -> Vec<(String, u64)> {
@@ -336,6 +335,7 @@ impl SearchIndex {
         counts.into_iter().collect()
     }
 
+    /// Reads what the term dictionary says of `term`, looking it up only the first time.
     fn with_term<R>(&self, term: &Term, read: impl FnOnce(&TermEntry) -> R) -> R {
         if let Ok(known) = self.terms.read()
             && let Some(entry) = known.get(term)

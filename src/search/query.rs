@@ -3,7 +3,7 @@
 
 use super::lexicon::Lexicon;
 use super::terms::QueryTerm;
-use crate::figures::{PeriodSpan, asked_period, without_periods};
+use crate::figures::{PeriodSpan, asked_period, is_change_word, without_periods};
 
 /// Words that carry no meaning for the search: question particles, pronouns, fillers.
 const STOPWORDS: &[&str] = &[
@@ -491,22 +491,6 @@ impl Direction {
     }
 }
 
-/// Whether a word speaks of a change ("同比", "上升了", "增幅"; the words are `CHANGE_WORDS`).
-pub fn is_change_word(word: &str) -> bool {
-    // One automaton pass instead of a substring search per change word: every term of every
-    // question is tested.
-    static CHANGE: std::sync::LazyLock<aho_corasick::AhoCorasick> =
-        std::sync::LazyLock::new(|| {
-            aho_corasick::AhoCorasick::new(CHANGE_WORDS).expect("change words compile")
-        });
-    CHANGE.is_match(word)
-}
-
-/// Words that ask how much something changed.
-const CHANGE_WORDS: &[&str] = &[
-    "同比", "环比", "上升", "下降", "增长", "增加", "减少", "增幅", "降幅", "涨", "跌", "提高",
-];
-
 /// Aspect particles that jieba sometimes keeps on a verb ("发了", "封掉", "查过").
 const ASPECT_PARTICLES: [char; 3] = ['了', '掉', '过'];
 
@@ -536,11 +520,9 @@ pub fn split_made_up_words(
 ) {
     let split = |term: &QueryTerm| -> Option<(usize, f32)> {
         let word = term.text.as_str();
-        let made_up = term.alternatives.is_empty()
-            && word.chars().count() >= 3
+        let made_up = word.chars().count() >= 3
             && word.chars().all(super::tokenizer::is_cjk)
-            && !lexicon.is_dictionary_word(word)
-            && !used(word);
+            && is_made_up(term, lexicon, &used);
         if !made_up {
             return None;
         }
@@ -573,6 +555,13 @@ pub fn split_made_up_words(
             push_term(analysis, piece, weight, lexicon);
         }
     }
+}
+
+/// Whether jieba made `term` up: no synonyms, no dictionary word, and the articles never use it
+/// (`used` says whether they do). Such a word is re-cut ([`split_made_up_words`]) or read as a
+/// slip of the same sound (see [`super::typos`]).
+pub fn is_made_up(term: &QueryTerm, lexicon: &Lexicon, used: impl Fn(&str) -> bool) -> bool {
+    term.alternatives.is_empty() && !lexicon.is_dictionary_word(&term.text) && !used(&term.text)
 }
 
 fn push_term(analysis: &mut QuestionAnalysis, word: &str, weight: f32, lexicon: &Lexicon) {

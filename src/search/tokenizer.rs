@@ -124,10 +124,7 @@ pub fn bigrams(text: &str) -> Vec<(usize, usize, String)> {
     out
 }
 
-/// CJK unified ideographs (the characters Chinese words are made of).
-pub fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{f900}'..='\u{faff}')
-}
+pub use crate::normalize::is_cjk;
 
 /// A token stream over tokens computed up front.
 pub struct VecTokenStream {
